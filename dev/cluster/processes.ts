@@ -1,0 +1,132 @@
+/**
+ * Child processes of the local control plane: started with their output in a log file, stopped
+ * with SIGTERM then SIGKILL, and recorded in an owner file so that a later run can clean up the
+ * processes of a run that died without stopping them (e.g. killed with SIGKILL).
+ * @module
+ */
+
+/** A running child process with a log file. */
+export interface ManagedProcess {
+  name: string;
+  pid: number;
+  logPath: string;
+  /** Resolves with the exit status once the process ends. */
+  status: Promise<Deno.CommandStatus>;
+  /** Stops the process: SIGTERM, then SIGKILL after `graceMs`. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+const OWNER_FILE = "owner.json";
+
+interface OwnerRecord {
+  ownerPid: number;
+  pids: number[];
+}
+
+/** Starts `bin args…` with stdout and stderr appended to `<dir>/<name>.log`. */
+export function startProcess(
+  name: string,
+  bin: string,
+  args: string[],
+  dir: string,
+): ManagedProcess {
+  const logPath = `${dir}/${name}.log`;
+  // `exec` keeps the pid of the shell, so signals reach the server itself, and the redirect
+  // means Deno holds no pipe open for it (which would keep tests' op sanitizers busy).
+  const child = new Deno.Command("/bin/sh", {
+    args: ["-c", `exec "$0" "$@" >>"${logPath}" 2>&1`, bin, ...args],
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  let exited = false;
+  const status = child.status.then((s) => {
+    exited = true;
+    return s;
+  });
+  return {
+    name,
+    pid: child.pid,
+    logPath,
+    status,
+    async stop(graceMs = 10_000) {
+      if (exited) return;
+      signal(child.pid, "SIGTERM");
+      const timer = setTimeout(() => signal(child.pid, "SIGKILL"), graceMs);
+      try {
+        await status;
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}
+
+function signal(pid: number, sig: Deno.Signal): void {
+  try {
+    Deno.kill(pid, sig);
+  } catch {
+    // Already gone.
+  }
+}
+
+/** Records which processes this run owns, so a later run can reap them if we die. */
+export async function writeOwnerRecord(dir: string, pids: number[]): Promise<void> {
+  const record: OwnerRecord = { ownerPid: Deno.pid, pids };
+  await Deno.writeTextFile(`${dir}/${OWNER_FILE}`, JSON.stringify(record));
+}
+
+/**
+ * Kills the processes of earlier runs under `parent` whose owner is no longer alive, and removes
+ * their directories. Returns the number of directories cleaned.
+ */
+export async function reapOrphans(parent: string, prefix: string): Promise<number> {
+  let cleaned = 0;
+  let entries: Deno.DirEntry[];
+  try {
+    entries = await Array.fromAsync(Deno.readDir(parent));
+  } catch {
+    return 0;
+  }
+  for (const entry of entries) {
+    if (!entry.isDirectory || !entry.name.startsWith(prefix)) continue;
+    const dir = `${parent}/${entry.name}`;
+    let record: OwnerRecord;
+    try {
+      record = JSON.parse(await Deno.readTextFile(`${dir}/${OWNER_FILE}`));
+    } catch {
+      continue;
+    }
+    if (isAlive(record.ownerPid)) continue;
+    for (const pid of record.pids) signal(pid, "SIGKILL");
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+    cleaned++;
+  }
+  return cleaned;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    Deno.statSync(`/proc/${pid}`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Returns a free TCP port on 127.0.0.1. */
+export function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
+
+/** Last `lines` lines of a log file, for error messages. */
+export async function tailLog(path: string, lines = 30): Promise<string> {
+  try {
+    return (await Deno.readTextFile(path)).trimEnd().split("\n").slice(-lines).join("\n");
+  } catch {
+    return "(no log)";
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * Builds the Performer CustomResourceDefinition from the zod schemas in `performer.ts`.
+ *
+ * zod's JSON Schema output is close to a Kubernetes structural schema; `toStructural` closes the
+ * gap: it drops what structural schemas forbid (`additionalProperties: false`, `$schema`), keeps
+ * int32 bounds implicit in `format`, and turns int-or-string unions into the Kubernetes marker.
+ * @module
+ */
+
+import { z } from "zod";
+import YAML from "yaml";
+import {
+  GROUP,
+  KIND,
+  PerformerSpec,
+  PerformerStatus,
+  PLURAL,
+  PRINTER_COLUMNS,
+  ROOT_VALIDATIONS,
+  VERSION,
+} from "./performer.ts";
+
+/** A JSON-schema node as zod emits it. */
+type SchemaNode = { [key: string]: unknown };
+
+/** Path of the generated CRD, relative to the repository root. */
+export const CRD_PATH = "crds/hourglass.eigenlayer.io_performers.yaml";
+
+const INT32_MIN = -2147483648;
+const INT32_MAX = 2147483647;
+
+/** Converts a zod schema into a Kubernetes structural OpenAPI v3 schema. */
+export function openApiSchema(schema: z.ZodType): SchemaNode {
+  const json = z.toJSONSchema(schema, {
+    target: "openapi-3.0",
+    io: "input",
+    unrepresentable: "throw",
+  }) as SchemaNode;
+  return toStructural(json);
+}
+
+/** Rewrites one node (and its children) of zod's output into structural form. */
+function toStructural(node: SchemaNode): SchemaNode {
+  const out: SchemaNode = {};
+  if (node["x-kubernetes-int-or-string"] === true) {
+    // A union of integer and string: Kubernetes spells it as a marker instead of anyOf.
+    return stripUndefined({
+      "x-kubernetes-int-or-string": true,
+      description: node.description,
+    });
+  }
+  const format = node.type === "integer" ? integerFormat(node) : node.format;
+  if (format !== undefined) out.format = format;
+  for (const [key, value] of Object.entries(node)) {
+    if (key === "$schema" || key === "format") continue;
+    if (key === "additionalProperties" && value === false) continue;
+    if (key === "minimum" && value === INT32_MIN && format === "int32") continue;
+    if (key === "maximum" && value === INT32_MAX && format === "int32") continue;
+    if (key === "minimum" && value === Number.MIN_SAFE_INTEGER) continue;
+    if (key === "maximum" && value === Number.MAX_SAFE_INTEGER) continue;
+    out[key] = convertChild(key, value);
+  }
+  return out;
+}
+
+/** zod marks int32 fields by their bounds only; Kubernetes wants an explicit format. */
+function integerFormat(node: SchemaNode): unknown {
+  if (node.format !== undefined) return node.format;
+  const min = node.minimum as number | undefined;
+  const max = node.maximum as number | undefined;
+  const fitsInt32 = (min === undefined || min >= INT32_MIN) && max !== undefined &&
+    max <= INT32_MAX;
+  return fitsInt32 ? "int32" : "int64";
+}
+
+function convertChild(key: string, value: unknown): unknown {
+  if (key === "properties") {
+    return Object.fromEntries(
+      Object.entries(value as Record<string, SchemaNode>).map(([k, v]) => [k, toStructural(v)]),
+    );
+  }
+  if ((key === "items" || key === "additionalProperties") && isNode(value)) {
+    return toStructural(value);
+  }
+  return value;
+}
+
+function isNode(value: unknown): value is SchemaNode {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function stripUndefined(node: SchemaNode): SchemaNode {
+  return Object.fromEntries(Object.entries(node).filter(([, v]) => v !== undefined));
+}
+
+/** Builds the CustomResourceDefinition object. */
+export function performerCrd(): SchemaNode {
+  return {
+    apiVersion: "apiextensions.k8s.io/v1",
+    kind: "CustomResourceDefinition",
+    metadata: { name: `${PLURAL}.${GROUP}` },
+    spec: {
+      group: GROUP,
+      names: {
+        kind: KIND,
+        listKind: `${KIND}List`,
+        plural: PLURAL,
+        singular: KIND.toLowerCase(),
+        shortNames: ["perf"],
+        categories: ["hourglass"],
+      },
+      scope: "Namespaced",
+      versions: [{
+        name: VERSION,
+        served: true,
+        storage: true,
+        subresources: { status: {} },
+        additionalPrinterColumns: PRINTER_COLUMNS,
+        schema: {
+          openAPIV3Schema: {
+            type: "object",
+            description:
+              "A Performer runs one AVS performer container as a pod behind a stable Service.",
+            required: ["spec"],
+            properties: {
+              apiVersion: { type: "string" },
+              kind: { type: "string" },
+              // Declared so that the root CEL rule's fieldPath can point at metadata.name.
+              metadata: { type: "object", properties: { name: { type: "string" } } },
+              spec: openApiSchema(PerformerSpec),
+              status: openApiSchema(PerformerStatus),
+            },
+            "x-kubernetes-validations": ROOT_VALIDATIONS,
+          },
+        },
+      }],
+    },
+  };
+}
+
+/** Renders the CRD as the YAML committed under `crds/`. */
+export function renderCrdYaml(): string {
+  const header = "# Generated by `deno task crds` from shared/api/performer.ts. Do not edit.\n";
+  return header + YAML.stringify(performerCrd(), { lineWidth: 0, aliasDuplicateObjects: false });
+}
