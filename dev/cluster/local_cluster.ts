@@ -29,6 +29,8 @@ export interface LocalCluster {
   auditLogPath: string;
   /** Path of the kubectl binary matching the API server. */
   kubectl: string;
+  /** Process ids of etcd and kube-apiserver. */
+  pids: number[];
   /** Stops the API server and etcd and removes `dir` (unless `keepDir`). */
   stop(): Promise<void>;
 }
@@ -86,6 +88,7 @@ export async function startLocalCluster(options: StartOptions = {}): Promise<Loc
       dir,
       auditLogPath: `${dir}/audit.log`,
       kubectl: bins.kubectl,
+      pids: processes.map((p) => p.pid),
       stop: stopAll,
     };
   } catch (err) {

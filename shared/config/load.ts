@@ -98,10 +98,13 @@ export function parseExecutorConfig(text: string, options: LoadOptions = {}): Lo
   const result = ExecutorConfig.safeParse(raw);
   // zod skips cross-field rules when a field is invalid; run them anyway so one pass reports all.
   const crossField = result.success ? [] : crossFieldIssues(raw as CrossFieldView);
+  // A Set: when zod did run the cross-field rules, the second pass repeats their findings.
   const problems = [
-    ...envProblems,
-    ...(result.success ? [] : formatIssues(result.error.issues)),
-    ...crossField.map((issue) => `${formatPath(issue.path)}: ${issue.message}`),
+    ...new Set([
+      ...envProblems,
+      ...(result.success ? [] : formatIssues(result.error.issues)),
+      ...crossField.map((issue) => `${formatPath(issue.path)}: ${issue.message}`),
+    ]),
   ];
   if (problems.length > 0 || !result.success) throw new ConfigError(source, problems);
   return { config: result.data, warnings };

@@ -8,6 +8,8 @@ export const PROTO_DIR = new URL("../../proto/", import.meta.url).pathname;
 /** Directory of the generated TypeScript types. */
 export const GEN_DIR = new URL("./gen/", import.meta.url).pathname;
 
+const CONFIG_FILE = new URL("../../deno.json", import.meta.url).pathname;
+
 /** The proto files we generate types for, relative to PROTO_DIR. */
 export const PROTO_FILES = [
   "eigenlayer/hourglass/v1/performer/performer.proto",
@@ -39,7 +41,8 @@ export async function generateProtoTypes(outDir: string): Promise<void> {
     ...PROTO_FILES,
   ]);
   await rewriteForDeno(outDir);
-  await exec(["fmt", "--quiet", outDir]);
+  // The project's fmt options, also when outDir lies outside the project (as in the test).
+  await exec(["fmt", "--quiet", "--config", CONFIG_FILE, outDir]);
 }
 
 /**

@@ -1,0 +1,9 @@
+/**
+ * `deno task operator`: the operator binary's entry point.
+ *
+ * Not built yet; this says so rather than pretending to run.
+ * @module
+ */
+
+console.error("deno task operator: not yet implemented — see the project's open issues.");
+Deno.exit(2);
