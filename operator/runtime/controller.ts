@@ -1,0 +1,128 @@
+/**
+ * The generic controller loop: N workers take keys from a work queue and reconcile them.
+ *
+ * Reconcile is level-triggered: it gets a key, never the event that queued it, and returns an
+ * `Action`. Every failure goes through one error policy: a `TerminalError` (the object is wrong
+ * and retrying will not help) is not retried; anything else is retried with the key's
+ * exponential back-off. Each reconcile runs under an AbortSignal with a timeout, and an exception
+ * in one key never stops the workers.
+ * @module
+ */
+
+import type { WorkQueue } from "./workqueue.ts";
+
+/** What to do after a successful reconcile. */
+export interface Action {
+  /** Reconcile again after this many ms even if nothing changes. */
+  requeueAfterMs?: number;
+}
+
+/** Nothing to do until something changes. */
+export const AWAIT_CHANGE: Action = Object.freeze({});
+
+/** A failure that retrying cannot fix (e.g. an invalid spec); reported, not retried. */
+export class TerminalError extends Error {
+  /** Stable reason for conditions, logs and metrics. */
+  readonly reason: string;
+  constructor(reason: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "TerminalError";
+    this.reason = reason;
+  }
+}
+
+/** Reconcile outcomes, as in controller-runtime's `controller_runtime_reconcile_total`. */
+export type ReconcileResult = "success" | "error" | "requeue_after";
+
+/** Observers of reconciles, for metrics. */
+export interface ControllerObserver {
+  reconciled?(result: ReconcileResult, seconds: number): void;
+  failed?(terminal: boolean): void;
+  activeWorkers?(count: number): void;
+}
+
+/** Options of a controller. */
+export interface ControllerOptions {
+  name: string;
+  queue: WorkQueue;
+  reconcile: (key: string, signal: AbortSignal) => Promise<Action>;
+  /** Parallel workers (default 1); one key is never reconciled twice at once. */
+  workers?: number;
+  /** Per-reconcile timeout in ms (default 60 s). */
+  timeoutMs?: number;
+  observer?: ControllerObserver;
+  log?: (level: "debug" | "info" | "warn" | "error", msg: string, fields?: object) => void;
+}
+
+/** Runs the workers until `signal` aborts; resolves once they have all stopped. */
+export async function runController(
+  options: ControllerOptions,
+  signal: AbortSignal,
+): Promise<void> {
+  const workers = options.workers ?? 1;
+  let active = 0;
+  signal.addEventListener("abort", () => options.queue.shutDown(), { once: true });
+  const worker = async () => {
+    for (;;) {
+      const key = await options.queue.get();
+      if (key === undefined || signal.aborted) {
+        if (key !== undefined) options.queue.done(key);
+        return;
+      }
+      options.observer?.activeWorkers?.(++active);
+      try {
+        await processKey(options, key, signal);
+      } finally {
+        options.observer?.activeWorkers?.(--active);
+        options.queue.done(key);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: workers }, worker));
+}
+
+async function processKey(options: ControllerOptions, key: string, stop: AbortSignal) {
+  const started = performance.now();
+  const signal = AbortSignal.any([stop, AbortSignal.timeout(options.timeoutMs ?? 60_000)]);
+  const elapsed = () => (performance.now() - started) / 1000;
+  try {
+    const action = await options.reconcile(key, signal);
+    options.queue.forget(key);
+    if (action.requeueAfterMs !== undefined) {
+      options.queue.addAfter(key, action.requeueAfterMs);
+      options.observer?.reconciled?.("requeue_after", elapsed());
+    } else {
+      options.observer?.reconciled?.("success", elapsed());
+    }
+  } catch (err) {
+    options.observer?.reconciled?.("error", elapsed());
+    const terminal = err instanceof TerminalError;
+    options.observer?.failed?.(terminal);
+    if (terminal) {
+      options.queue.forget(key);
+      options.log?.("warn", "reconcile failed; not retrying", {
+        key,
+        reason: err.reason,
+        error: err.message,
+      });
+    } else {
+      options.queue.addRateLimited(key);
+      options.log?.("warn", "reconcile failed; will retry", {
+        key,
+        error: errorText(err),
+        failures: options.queue.failures(key),
+      });
+    }
+  }
+}
+
+/** A one-line description of an error and its causes. */
+export function errorText(err: unknown): string {
+  const parts: string[] = [];
+  let current: unknown = err;
+  for (let depth = 0; current !== undefined && depth < 5; depth++) {
+    parts.push(current instanceof Error ? current.message : String(current));
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return parts.join(": ");
+}

@@ -1,0 +1,102 @@
+/**
+ * Kubernetes client set-up shared by the operator and the executor: where the kubeconfig comes
+ * from (explicit path, in-cluster, `KUBECONFIG`, `~/.kube/config` — as kubectl looks), and API
+ * clients whose every request passes a client-side rate limiter and is counted in metrics.
+ * @module
+ */
+
+import * as k8s from "@kubernetes/client-node";
+import type { RateLimiter } from "./rate_limiter.ts";
+
+/** Where to find the cluster. */
+export interface KubeConfigOptions {
+  /** A kubeconfig file; wins over everything else. */
+  kubeconfigPath?: string;
+  /** Use the pod's service account (fails outside a pod). */
+  inCluster?: boolean;
+  /** Context to use instead of the kubeconfig's current context. */
+  context?: string;
+}
+
+const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
+
+/** Loads a kubeconfig the way kubectl does; throws an error naming what it tried. */
+export function loadKubeConfig(options: KubeConfigOptions = {}): k8s.KubeConfig {
+  const kc = new k8s.KubeConfig();
+  const tried: string[] = [];
+  try {
+    if (options.kubeconfigPath) {
+      tried.push(`--kubeconfig ${options.kubeconfigPath}`);
+      kc.loadFromFile(options.kubeconfigPath);
+    } else if (options.inCluster || runningInPod()) {
+      tried.push(`in-cluster service account (${SERVICE_ACCOUNT_DIR})`);
+      kc.loadFromCluster();
+    } else {
+      const env = Deno.env.get("KUBECONFIG");
+      const home = `${Deno.env.get("HOME") ?? ""}/.kube/config`;
+      const path = env?.split(":").find((p) => p !== "" && exists(p)) ??
+        (exists(home) ? home : undefined);
+      tried.push(env ? `KUBECONFIG=${env}` : "KUBECONFIG (unset)", home);
+      if (path === undefined) throw new Error("no kubeconfig file found");
+      kc.loadFromFile(path);
+    }
+    if (options.context) kc.setCurrentContext(options.context);
+  } catch (err) {
+    throw new Error(
+      `Cannot load a Kubernetes config (tried ${tried.join(", ")}): ${(err as Error).message}`,
+      { cause: err },
+    );
+  }
+  if (!kc.getCurrentCluster()) {
+    throw new Error(`The Kubernetes config (${tried.join(", ")}) has no current cluster`);
+  }
+  return kc;
+}
+
+function runningInPod(): boolean {
+  return Deno.env.get("KUBERNETES_SERVICE_HOST") !== undefined &&
+    exists(`${SERVICE_ACCOUNT_DIR}/token`);
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Options for API clients. */
+export interface ApiClientOptions {
+  /** Waited on before every request (client-side QPS/burst limit). */
+  limiter?: RateLimiter;
+}
+
+type ApiConstructor<T> = new (config: k8s.Configuration) => T;
+
+/** Like `KubeConfig.makeApiClient`, with a rate limiter in front of each request. */
+export function makeApiClient<T>(
+  kc: k8s.KubeConfig,
+  api: ApiConstructor<T>,
+  options: ApiClientOptions = {},
+): T {
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new Error("The Kubernetes config has no current cluster");
+  const limiter = options.limiter;
+  const middleware: k8s.Middleware[] = limiter
+    ? [{
+      pre: async (context) => {
+        await limiter.wait();
+        return context;
+      },
+      post: (context) => Promise.resolve(context),
+    }]
+    : [];
+  const config = k8s.createConfiguration({
+    baseServer: new k8s.ServerConfiguration(cluster.server, {}),
+    authMethods: { default: kc },
+    promiseMiddleware: middleware,
+  });
+  return new api(config);
+}

@@ -1,0 +1,218 @@
+/**
+ * A self-healing list+watch informer with a local cache (a reflector and its store).
+ *
+ * Guarantees, the ones client-go users rely on:
+ * - The store holds what the API server had at the last event: after a (re-)list, objects that
+ *   disappeared while we were not watching are reported as deleted.
+ * - Watches resume from the last resourceVersion; a 410 Gone (history compacted) re-lists.
+ * - Every watch is bounded by a random `timeoutSeconds` of 5–10 minutes (so no connection lives
+ *   forever), and a watchdog restarts a watch that has been silent for longer than that (a
+ *   dropped connection can otherwise leave a watch hanging without an error).
+ * - Failures restart with exponential back-off and jitter; they never stop the informer.
+ * - Handlers run after the store is updated, so a handler reading the store sees the event.
+ * @module
+ */
+
+import * as k8s from "@kubernetes/client-node";
+import { type Backoff, delay, exponentialBackoff } from "../runtime/backoff.ts";
+import { objectKey, Store } from "./store.ts";
+
+/** What a list call returns. */
+export interface ListResult<T> {
+  items: T[];
+  metadata?: { resourceVersion?: string; _continue?: string };
+}
+
+/** Parameters passed to the list function. */
+export interface ListParams {
+  labelSelector?: string;
+  limit: number;
+  _continue?: string;
+}
+
+/** A change seen by the informer. */
+export type InformerEvent<T> =
+  | { type: "ADDED"; object: T }
+  | { type: "MODIFIED"; object: T; old: T }
+  | { type: "DELETED"; object: T };
+
+/** Options of an informer. */
+export interface InformerOptions<T extends k8s.KubernetesObject> {
+  /** Name for logs, e.g. "pods". */
+  name: string;
+  /** Client config, used for watch requests. */
+  kubeConfig: k8s.KubeConfig;
+  /** Lists one page of objects. */
+  list: (params: ListParams) => Promise<ListResult<T>>;
+  /** API path to watch, e.g. `/api/v1/pods`. */
+  watchPath: string;
+  labelSelector?: string;
+  /** Structured log sink. */
+  log?: (level: "debug" | "info" | "warn" | "error", msg: string, fields?: object) => void;
+  /** Page size of lists (default 500). */
+  pageSize?: number;
+  /** Back-off between failed attempts (default 0.5 s doubling to 30 s). */
+  backoff?: Backoff;
+}
+
+/** A running informer: a read-only store plus change notifications. */
+export class Informer<T extends k8s.KubernetesObject> {
+  readonly store: Store<T> = new Store<T>();
+  readonly #options: InformerOptions<T>;
+  readonly #handlers: ((event: InformerEvent<T>) => void)[] = [];
+  readonly #synced = Promise.withResolvers<void>();
+  readonly #stop = new AbortController();
+  #watchAbort?: AbortController;
+  #resourceVersion = "";
+  #running?: Promise<void>;
+  #lastActivity = Date.now();
+
+  constructor(options: InformerOptions<T>) {
+    this.#options = options;
+  }
+
+  /** Registers a handler for changes (call before `start`). */
+  onEvent(handler: (event: InformerEvent<T>) => void): void {
+    this.#handlers.push(handler);
+  }
+
+  /** Starts listing and watching; resolves once the first list is in the store. */
+  start(): Promise<void> {
+    this.#running ??= this.#run();
+    return Promise.race([this.#synced.promise, this.#running]);
+  }
+
+  /** Whether the first list has completed. */
+  get hasSynced(): boolean {
+    return this.store.synced;
+  }
+
+  /** Stops watching; resolves when the loop has ended. */
+  async stop(): Promise<void> {
+    this.#stop.abort(new Error(`informer ${this.#options.name} stopped`));
+    this.#watchAbort?.abort();
+    await this.#running;
+  }
+
+  async #run(): Promise<void> {
+    const backoff = this.#options.backoff ??
+      exponentialBackoff({ minTimeout: 500, maxTimeout: 30_000 });
+    let needList = true;
+    while (!this.#stop.signal.aborted) {
+      try {
+        if (needList) {
+          await this.#relist();
+          needList = false;
+        }
+        needList = await this.#watch();
+        backoff.reset();
+      } catch (err) {
+        if (this.#stop.signal.aborted) break;
+        const wait = backoff.next();
+        this.#log("warn", "list/watch failed; retrying", { error: String(err), retryInMs: wait });
+        // Many failures in a row may mean our resourceVersion is no longer any good.
+        if (backoff.failures >= 3) needList = true;
+        await delay(wait, this.#stop.signal).catch(() => {});
+      }
+    }
+  }
+
+  async #relist(): Promise<void> {
+    const items: T[] = [];
+    let cont: string | undefined;
+    let resourceVersion = "";
+    do {
+      const page = await this.#options.list({
+        labelSelector: this.#options.labelSelector,
+        limit: this.#options.pageSize ?? 500,
+        _continue: cont,
+      });
+      items.push(...page.items);
+      resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
+      cont = page.metadata?._continue || undefined;
+    } while (cont);
+    this.#resourceVersion = resourceVersion;
+    const events = this.store.replace(items);
+    this.#log("debug", "listed", { count: items.length, resourceVersion });
+    this.#synced.resolve();
+    for (const event of events) this.#emit(event);
+  }
+
+  /** Watches until the stream ends; returns true when a re-list is needed (410 Gone). */
+  #watch(): Promise<boolean> {
+    const timeoutSeconds = 300 + Math.floor(Math.random() * 300);
+    const { promise, resolve, reject } = Promise.withResolvers<boolean>();
+    // Set when we end the stream ourselves; the error the client then reports is expected.
+    let ending: "gone" | "restart" | undefined;
+    this.#lastActivity = Date.now();
+    const watchdog = setInterval(() => {
+      if (Date.now() - this.#lastActivity > (timeoutSeconds + 60) * 1000) {
+        this.#log("warn", "watch silent for too long; restarting it");
+        ending = "restart";
+        this.#watchAbort?.abort();
+      }
+    }, 30_000);
+    const finish = (err?: unknown) => {
+      clearInterval(watchdog);
+      const gone = ending === "gone" || isGone(err);
+      if (err && !gone && ending === undefined && !this.#stop.signal.aborted) reject(err);
+      else resolve(gone);
+    };
+    new k8s.Watch(this.#options.kubeConfig).watch(
+      this.#options.watchPath,
+      {
+        resourceVersion: this.#resourceVersion,
+        allowWatchBookmarks: true,
+        timeoutSeconds,
+        labelSelector: this.#options.labelSelector,
+      },
+      (phase: string, object: T) => {
+        this.#lastActivity = Date.now();
+        if (phase === "ERROR") {
+          const gone = (object as { code?: number }).code === 410;
+          ending = gone ? "gone" : "restart";
+          this.#log(gone ? "info" : "warn", "watch error event", { object });
+          this.#watchAbort?.abort();
+          return;
+        }
+        this.#apply(phase, object);
+      },
+      finish,
+    ).then((abort) => {
+      this.#watchAbort = abort;
+      if (this.#stop.signal.aborted) abort.abort();
+    }, finish);
+    return promise;
+  }
+
+  #apply(phase: string, object: T): void {
+    const rv = object.metadata?.resourceVersion;
+    if (rv) this.#resourceVersion = rv;
+    if (phase === "BOOKMARK") return;
+    const event = phase === "DELETED" ? this.store.remove(object) : this.store.upsert(object);
+    if (event) this.#emit(event);
+  }
+
+  #emit(event: InformerEvent<T>): void {
+    for (const handler of this.#handlers) {
+      try {
+        handler(event);
+      } catch (err) {
+        this.#log("error", "event handler failed", {
+          error: String(err),
+          key: objectKey(event.object),
+        });
+      }
+    }
+  }
+
+  #log(level: "debug" | "info" | "warn" | "error", msg: string, fields: object = {}): void {
+    this.#options.log?.(level, msg, { informer: this.#options.name, ...fields });
+  }
+}
+
+function isGone(err: unknown): boolean {
+  if (!err || typeof err !== "object") return false;
+  const e = err as { statusCode?: number; code?: number; message?: string };
+  return e.statusCode === 410 || e.code === 410 || /\b410\b|Gone/.test(e.message ?? "");
+}

@@ -1,0 +1,106 @@
+/**
+ * The informer's cache: the last known state of each object, keyed `namespace/name`.
+ *
+ * One writer (the informer); everyone else reads. The one exception is `recordWrite`, through
+ * which a controller puts the object an API write returned, so its next reconcile does not act
+ * on a cache older than its own write (e.g. create a pod a second time because the pod's ADDED
+ * event has not arrived yet).
+ * @module
+ */
+
+import type * as k8s from "@kubernetes/client-node";
+import type { InformerEvent } from "./informer.ts";
+
+/** `namespace/name` (or `name` for cluster-scoped objects). */
+export function objectKey(obj: k8s.KubernetesObject): string {
+  const ns = obj.metadata?.namespace;
+  return ns ? `${ns}/${obj.metadata?.name}` : `${obj.metadata?.name}`;
+}
+
+/** A cache of objects of one kind. */
+export class Store<T extends k8s.KubernetesObject> {
+  readonly #items = new Map<string, T>();
+  #synced = false;
+
+  /** Whether a full list has been loaded. */
+  get synced(): boolean {
+    return this.#synced;
+  }
+
+  /** The object with this key, if cached. */
+  get(key: string): T | undefined {
+    return this.#items.get(key);
+  }
+
+  /** All cached objects, optionally filtered. */
+  list(filter?: (obj: T) => boolean): T[] {
+    const all = [...this.#items.values()];
+    return filter ? all.filter(filter) : all;
+  }
+
+  /** Number of cached objects. */
+  get size(): number {
+    return this.#items.size;
+  }
+
+  /** Replaces the whole content (after a list); returns the changes it implies. */
+  replace(items: T[]): InformerEvent<T>[] {
+    const events: InformerEvent<T>[] = [];
+    const seen = new Set<string>();
+    for (const item of items) {
+      const key = objectKey(item);
+      seen.add(key);
+      const event = this.upsert(item);
+      if (event) events.push(event);
+    }
+    for (const [key, old] of this.#items) {
+      if (!seen.has(key)) {
+        this.#items.delete(key);
+        events.push({ type: "DELETED", object: old });
+      }
+    }
+    this.#synced = true;
+    return events;
+  }
+
+  /** Adds or updates an object; returns the event, or undefined when nothing changed. */
+  upsert(obj: T): InformerEvent<T> | undefined {
+    const key = objectKey(obj);
+    const old = this.#items.get(key);
+    if (old && old.metadata?.resourceVersion === obj.metadata?.resourceVersion) {
+      return undefined;
+    }
+    this.#items.set(key, obj);
+    return old ? { type: "MODIFIED", object: obj, old } : { type: "ADDED", object: obj };
+  }
+
+  /** Removes an object; returns the event, or undefined if it was not cached. */
+  remove(obj: T): InformerEvent<T> | undefined {
+    const key = objectKey(obj);
+    const old = this.#items.get(key);
+    if (!old) return undefined;
+    this.#items.delete(key);
+    return { type: "DELETED", object: obj };
+  }
+
+  /**
+   * Records the object an API write returned, unless the cache already holds a newer version.
+   * resourceVersions are opaque by contract; they are decimal etcd revisions in practice, and
+   * when they are not we take the write's result.
+   */
+  recordWrite(obj: T): void {
+    const old = this.#items.get(objectKey(obj));
+    if (old && isNewer(old.metadata?.resourceVersion, obj.metadata?.resourceVersion)) return;
+    this.#items.set(objectKey(obj), obj);
+  }
+
+  /** Records that a write deleted an object outright. */
+  recordDelete(key: string): void {
+    this.#items.delete(key);
+  }
+}
+
+function isNewer(a: string | undefined, b: string | undefined): boolean {
+  if (!a || !b || !/^\d+$/.test(a) || !/^\d+$/.test(b)) return false;
+  return BigInt(a) > BigInt(b);
+}
