@@ -6,9 +6,9 @@
  */
 
 import YAML from "yaml";
-import type { z } from "zod";
 import { crossFieldIssues, type CrossFieldView, ExecutorConfig } from "./executor_config.ts";
 import { applyPonosCompat } from "./ponos_compat.ts";
+import { formatIssues, formatPath } from "../validation/format_issues.ts";
 
 /** A config that failed to load, with one line per problem. */
 export class ConfigError extends Error {
@@ -145,30 +145,4 @@ function setPath(doc: Record<string, unknown>, path: string[], value: unknown): 
     node = node[key] as Record<string, unknown>;
   }
   node[path[path.length - 1]] = value;
-}
-
-/** Formats a path like `avsPerformers[1].image.tag`. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = "";
-  for (const part of path) {
-    out += typeof part === "number" ? `[${part}]` : `${out === "" ? "" : "."}${String(part)}`;
-  }
-  return out === "" ? "(root)" : out;
-}
-
-/** Turns zod issues into `path: message` lines, one per unknown key. */
-export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
-  const lines: string[] = [];
-  for (const issue of issues) {
-    if (issue.code === "unrecognized_keys") {
-      for (const key of issue.keys) {
-        lines.push(`${formatPath([...issue.path, key])}: unknown key`);
-      }
-    } else if (issue.code === "invalid_type" && issue.message.endsWith("received undefined")) {
-      lines.push(`${formatPath(issue.path)}: required`);
-    } else {
-      lines.push(`${formatPath(issue.path)}: ${issue.message}`);
-    }
-  }
-  return lines;
 }

@@ -1,0 +1,82 @@
+/**
+ * Names, labels and the finalizer the operator puts on what it creates.
+ * @module
+ */
+
+import type * as k8s from "@kubernetes/client-node";
+import { API_VERSION, KIND } from "../../shared/api/performer.ts";
+
+/** Label keys. */
+export const LABEL = {
+  name: "app.kubernetes.io/name",
+  instance: "app.kubernetes.io/instance",
+  managedBy: "app.kubernetes.io/managed-by",
+  partOf: "app.kubernetes.io/part-of",
+  performer: "hourglass.eigenlayer.io/performer",
+  avs: "hourglass.eigenlayer.io/avs",
+  revision: "hourglass.eigenlayer.io/revision",
+  gpuType: "hourglass.eigenlayer.io/gpu-type",
+  legacyApp: "app",
+} as const;
+
+/** Value of `app.kubernetes.io/managed-by` on everything the operator creates. */
+export const MANAGED_BY = "hourglass-operator";
+
+/** Selects every object the operator manages (used by its informers). */
+export const MANAGED_SELECTOR = `${LABEL.managedBy}=${MANAGED_BY}`;
+
+/** Finalizer that lets the operator clean up before a Performer goes away. */
+export const FINALIZER = "hourglass.eigenlayer.io/performer-finalizer";
+
+/** Field manager name of the operator's writes. */
+export const FIELD_MANAGER = "hourglass-operator";
+
+/** The container name in every performer pod. */
+export const CONTAINER_NAME = "performer";
+
+/** The minimal identity of a Performer needed to label and own its children. */
+export interface PerformerRef {
+  name: string;
+  namespace: string;
+  uid: string;
+  avsAddress: string;
+}
+
+/** Labels on both the pod and the Service of a Performer. */
+export function commonLabels(ref: PerformerRef): Record<string, string> {
+  return {
+    [LABEL.name]: "performer",
+    [LABEL.instance]: ref.name,
+    [LABEL.managedBy]: MANAGED_BY,
+    [LABEL.partOf]: "hourglass",
+    [LABEL.performer]: ref.name,
+    [LABEL.avs]: ref.avsAddress.toLowerCase(),
+    [LABEL.legacyApp]: "hourglass-performer",
+  };
+}
+
+/** The controller ownerReference pointing at the Performer. */
+export function ownerReference(ref: PerformerRef): k8s.V1OwnerReference {
+  return {
+    apiVersion: API_VERSION,
+    kind: KIND,
+    name: ref.name,
+    uid: ref.uid,
+    controller: true,
+    blockOwnerDeletion: true,
+  };
+}
+
+/** Whether `obj` is controlled by the Performer with this uid. */
+export function isOwnedBy(obj: k8s.KubernetesObject, uid: string): boolean {
+  return (obj.metadata?.ownerReferences ?? []).some((o) => o.controller && o.uid === uid);
+}
+
+/**
+ * Makes any string a valid label value (≤ 63 characters of `[A-Za-z0-9._-]`, alphanumeric at
+ * both ends), so user-given values such as a GPU model never make a pod invalid.
+ */
+export function sanitizeLabelValue(value: string): string {
+  return value.replace(/[^A-Za-z0-9._-]/g, "-").slice(0, 63).replace(/^[^A-Za-z0-9]+/, "")
+    .replace(/[^A-Za-z0-9]+$/, "");
+}
