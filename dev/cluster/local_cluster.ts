@@ -7,7 +7,9 @@
  * @module
  */
 
+import * as k8s from "@kubernetes/client-node";
 import { type BuildOptions, ensureControlPlaneBinaries } from "./binaries.ts";
+import { startServiceAccountController } from "./service_accounts.ts";
 import {
   freePort,
   type ManagedProcess,
@@ -57,7 +59,7 @@ export async function startLocalCluster(options: StartOptions = {}): Promise<Loc
   const dir = options.dir ?? await Deno.makeTempDir({ dir: TEMP_PARENT, prefix: DIR_PREFIX });
   await Deno.mkdir(`${dir}/certs`, { recursive: true });
   const processes: ManagedProcess[] = [];
-  const stopAll = async () => {
+  let stopAll = async () => {
     for (const p of processes.reverse()) await p.stop();
     if (!options.keepDir) await Deno.remove(dir, { recursive: true }).catch(() => {});
   };
@@ -82,6 +84,14 @@ export async function startLocalCluster(options: StartOptions = {}): Promise<Loc
     await writeKubeconfig(kubeconfigPath, server, dir, token);
     await installCrds(bins.kubectl, kubeconfigPath, options.crdFiles ?? await defaultCrdFiles());
     log("CRDs installed and established");
+    const kc = new k8s.KubeConfig();
+    kc.loadFromFile(kubeconfigPath);
+    const stopServiceAccounts = await startServiceAccountController(kc);
+    const stopProcesses = stopAll;
+    stopAll = async () => {
+      await stopServiceAccounts();
+      await stopProcesses();
+    };
     return {
       kubeconfigPath,
       server,
@@ -89,7 +99,7 @@ export async function startLocalCluster(options: StartOptions = {}): Promise<Loc
       auditLogPath: `${dir}/audit.log`,
       kubectl: bins.kubectl,
       pids: processes.map((p) => p.pid),
-      stop: stopAll,
+      stop: () => stopAll(),
     };
   } catch (err) {
     await stopAll();

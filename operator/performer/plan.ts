@@ -311,18 +311,18 @@ export function statusChanged(
 }
 
 /** Plans the clean-up of a Performer being deleted: delete every child, then drop the finalizer. */
-export function planDeletion(performer: PerformerObject, observed: Observed): {
+export function planDeletion(uid: string, observed: Observed): {
   actions: ChildAction[];
   remaining: number;
 } {
   const actions: ChildAction[] = [];
-  const owned = observed.pods.filter((p) => isOwnedBy(p, performer.metadata.uid));
+  const owned = observed.pods.filter((p) => isOwnedBy(p, uid));
   for (const pod of owned) {
     if (!pod.metadata?.deletionTimestamp) {
       actions.push({ kind: "deletePod", name: pod.metadata!.name!, uid: pod.metadata?.uid });
     }
   }
-  const service = observed.service && isOwnedBy(observed.service, performer.metadata.uid)
+  const service = observed.service && isOwnedBy(observed.service, uid)
     ? observed.service
     : undefined;
   if (service) {

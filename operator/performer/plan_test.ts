@@ -257,8 +257,8 @@ Deno.test("deletion deletes every owned child and counts what remains", () => {
   const performer = performerWith();
   const pod = podOf(performer, "ready");
   const service = serviceFor(performer, pod);
-  const plan = planDeletion(performer, { pods: [pod], service });
+  const plan = planDeletion(performer.metadata.uid, { pods: [pod], service });
   assert.deepEqual(plan.actions.map((a) => a.kind), ["deletePod", "deleteService"]);
   assert.equal(plan.remaining, 2);
-  assert.equal(planDeletion(performer, { pods: [] }).remaining, 0);
+  assert.equal(planDeletion(performer.metadata.uid, { pods: [] }).remaining, 0);
 });

@@ -94,6 +94,14 @@ export class Store<T extends k8s.KubernetesObject> {
     this.#items.set(objectKey(obj), obj);
   }
 
+  /**
+   * Records the object a delete request returned (still terminating). Only updates a cached
+   * object: if the watch already reported the deletion, the object must not come back.
+   */
+  recordTerminating(obj: T): void {
+    if (this.#items.has(objectKey(obj))) this.recordWrite(obj);
+  }
+
   /** Records that a write deleted an object outright. */
   recordDelete(key: string): void {
     this.#items.delete(key);

@@ -1,0 +1,14 @@
+/**
+ * The Deno permissions each binary runs with — the same set `deno task compile` bakes into the
+ * binaries and the tests start the entry points with, so the tests prove the set is enough.
+ *
+ * Not `-A`: no subprocesses, no FFI, no writes for the operator.
+ * @module
+ */
+
+/** The operator: talks to the API server, serves probes and metrics, reads its kubeconfig. */
+export const OPERATOR_PERMISSIONS: readonly string[] = [
+  "--allow-net",
+  "--allow-read",
+  "--allow-env",
+];

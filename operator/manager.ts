@@ -1,0 +1,226 @@
+/**
+ * The operator's composition root: API clients behind one rate limiter, informers for
+ * Performers and the pods and Services the operator manages, the work queue and the Performer
+ * controller, leader election, and the health and metrics endpoints.
+ * @module
+ */
+
+import * as k8s from "@kubernetes/client-node";
+import { GROUP, PLURAL, VERSION } from "../shared/api/performer.ts";
+import { makeApiClient } from "../shared/kube/client.ts";
+import {
+  Informer,
+  type InformerEvent,
+  type ListParams,
+  type ListResult,
+} from "../shared/kube/informer.ts";
+import { TokenBucket } from "../shared/kube/rate_limiter.ts";
+import { objectKey } from "../shared/kube/store.ts";
+import type { BindAddress } from "../shared/runtime/bind_address.ts";
+import { type Endpoints, serveEndpoints } from "../shared/runtime/http_endpoints.ts";
+import type { Logger } from "../shared/runtime/log.ts";
+import { kubePerformerWriter } from "./performer/kube_writer.ts";
+import { LABEL, MANAGED_SELECTOR } from "./performer/labels.ts";
+import type { RawPerformer } from "./performer/performer_object.ts";
+import { performerReconciler } from "./performer/reconciler.ts";
+import { runController } from "./runtime/controller.ts";
+import { runLeaderElection } from "./runtime/leader_election.ts";
+import { createOperatorMetrics } from "./runtime/metrics.ts";
+import { WorkQueue } from "./runtime/workqueue.ts";
+
+/** Settings of an operator process (from its flags). */
+export interface OperatorOptions {
+  kubeConfig: k8s.KubeConfig;
+  /** Watch only this namespace (default: all). */
+  namespace?: string;
+  concurrency: number;
+  qps: number;
+  burst: number;
+  leaderElect: boolean;
+  leaderElectionNamespace: string;
+  leaderElectionId: string;
+  identity: string;
+  healthAddress?: BindAddress;
+  metricsAddress?: BindAddress;
+  log: Logger;
+}
+
+/** A running operator. */
+export interface RunningOperator {
+  endpoints: Endpoints;
+  /** Resolves when the operator has stopped: after `stop()`, or when leadership is lost. */
+  done: Promise<string>;
+  stop(): Promise<void>;
+}
+
+const CONTROLLER = "performer";
+
+/** Starts the operator; returns once its endpoints listen. */
+export function startOperator(options: OperatorOptions): RunningOperator {
+  const { kubeConfig: kc, log } = options;
+  const limiter = new TokenBucket({ qps: options.qps, burst: options.burst });
+  const core = makeApiClient(kc, k8s.CoreV1Api, { limiter });
+  const custom = makeApiClient(kc, k8s.CustomObjectsApi, { limiter });
+  const coordination = makeApiClient(kc, k8s.CoordinationV1Api, { limiter });
+  const metrics = createOperatorMetrics();
+  const stop = new AbortController();
+
+  const informers = createInformers(options, core, custom);
+  const queue = new WorkQueue({ observer: metrics.queue(CONTROLLER) });
+  const enqueue = (
+    event: InformerEvent<k8s.KubernetesObject>,
+    ownerKey: (o: k8s.KubernetesObject) => string | undefined,
+  ) => {
+    const key = ownerKey(event.object);
+    if (key) queue.add(key);
+  };
+  informers.performers.onEvent((e) => enqueue(e, objectKey));
+  informers.pods.onEvent((e) => enqueue(e, performerKeyOf));
+  informers.services.onEvent((e) => enqueue(e, performerKeyOf));
+  metrics.performerPhases(() => countPhases(informers.performers.store.list()));
+
+  const synced = Promise.all(Object.values(informers).map((i) => i.start()));
+  const allSynced = () => Object.values(informers).every((i) => i.hasSynced);
+  const endpoints = serveEndpoints({
+    healthAddress: options.healthAddress,
+    metricsAddress: options.metricsAddress,
+    readyz: allSynced,
+    renderMetrics: async () => ({
+      body: await metrics.registry.metrics(),
+      contentType: metrics.registry.contentType,
+    }),
+  });
+
+  const reconcile = performerReconciler({
+    caches: {
+      performers: informers.performers.store,
+      pods: informers.pods.store,
+      services: informers.services.store,
+    },
+    writer: kubePerformerWriter(core, custom, options.identity),
+    log,
+  });
+  const controllers: Promise<void>[] = [];
+  const startControllers = (leading: AbortSignal) => {
+    controllers.push((async () => {
+      await synced;
+      log("info", "caches synced; starting workers", { workers: options.concurrency });
+      // Everything known at start-up is reconciled once (level-triggered).
+      for (const p of informers.performers.store.list()) queue.add(objectKey(p));
+      await runController({
+        name: CONTROLLER,
+        queue,
+        reconcile,
+        workers: options.concurrency,
+        observer: metrics.controller(CONTROLLER, options.concurrency),
+        log,
+      }, leading);
+    })());
+  };
+
+  const done = (async (): Promise<string> => {
+    if (!options.leaderElect) {
+      startControllers(stop.signal);
+      await new Promise((resolve) =>
+        stop.signal.addEventListener("abort", resolve, { once: true })
+      );
+      return "shutdown";
+    }
+    return await runLeaderElection({
+      api: coordination,
+      namespace: options.leaderElectionNamespace,
+      name: options.leaderElectionId,
+      identity: options.identity,
+      log,
+      onStartedLeading: startControllers,
+      onLeadershipChange: metrics.leader(options.leaderElectionId),
+    }, stop.signal);
+  })();
+
+  return {
+    endpoints,
+    done: done.then(async (reason) => {
+      queue.shutDown();
+      await Promise.all(controllers);
+      return reason;
+    }),
+    async stop() {
+      stop.abort();
+      await done;
+      queue.shutDown();
+      await Promise.all(controllers);
+      await Promise.all(Object.values(informers).map((i) => i.stop()));
+      await endpoints.shutdown();
+    },
+  };
+}
+
+function createInformers(
+  options: OperatorOptions,
+  core: k8s.CoreV1Api,
+  custom: k8s.CustomObjectsApi,
+) {
+  const { namespace, kubeConfig, log } = options;
+  const nsPath = namespace ? `/namespaces/${namespace}` : "";
+  const performers = new Informer<RawPerformer>({
+    name: "performers",
+    kubeConfig,
+    watchPath: `/apis/${GROUP}/${VERSION}${nsPath}/${PLURAL}`,
+    list: (p) =>
+      (namespace
+        ? custom.listNamespacedCustomObject({
+          group: GROUP,
+          version: VERSION,
+          plural: PLURAL,
+          namespace,
+          ...p,
+        })
+        : custom.listClusterCustomObject({
+          group: GROUP,
+          version: VERSION,
+          plural: PLURAL,
+          ...p,
+        })) as Promise<
+          ListResult<RawPerformer>
+        >,
+    log,
+  });
+  const pods = new Informer<k8s.V1Pod>({
+    name: "pods",
+    kubeConfig,
+    watchPath: `/api/v1${nsPath}/pods`,
+    labelSelector: MANAGED_SELECTOR,
+    list: (p: ListParams) =>
+      namespace ? core.listNamespacedPod({ namespace, ...p }) : core.listPodForAllNamespaces(p),
+    log,
+  });
+  const services = new Informer<k8s.V1Service>({
+    name: "services",
+    kubeConfig,
+    watchPath: `/api/v1${nsPath}/services`,
+    labelSelector: MANAGED_SELECTOR,
+    list: (p: ListParams) =>
+      namespace
+        ? core.listNamespacedService({ namespace, ...p })
+        : core.listServiceForAllNamespaces(p),
+    log,
+  });
+  return { performers, pods, services };
+}
+
+/** The key of the Performer a pod or Service belongs to (by its label). */
+function performerKeyOf(obj: k8s.KubernetesObject): string | undefined {
+  const name = obj.metadata?.labels?.[LABEL.performer];
+  return name && obj.metadata?.namespace ? `${obj.metadata.namespace}/${name}` : undefined;
+}
+
+function countPhases(performers: RawPerformer[]): Map<string, number> {
+  const counts = new Map<string, number>(
+    ["Pending", "Running", "Upgrading", "Terminating", "Failed"].map((p) => [p, 0]),
+  );
+  for (const p of performers) {
+    const phase = (p.status as { phase?: string } | undefined)?.phase ?? "Pending";
+    counts.set(phase, (counts.get(phase) ?? 0) + 1);
+  }
+  return counts;
+}

@@ -1,0 +1,251 @@
+/**
+ * The Performer reconciler: reads a Performer and its children from the informer caches, asks
+ * `plan.ts` what to do, and does it through a `PerformerWriter`.
+ *
+ * Finalizer flow (guarantees): the finalizer is added before any child is created; when the
+ * Performer is being deleted, its phase becomes Terminating, every owned pod and the Service are
+ * deleted, and the finalizer is removed only once none of them is left — so cleanup does not
+ * depend on the garbage collector. Each step is idempotent; a failed step is retried.
+ *
+ * Writes go to the cache as well (`recordWrite`), so the next reconcile, which may run before the
+ * watch event of our own write arrives, does not repeat it.
+ * @module
+ */
+
+import type * as k8s from "@kubernetes/client-node";
+import type { PerformerStatus } from "../../shared/api/performer.ts";
+import { objectKey, type Store } from "../../shared/kube/store.ts";
+import { type Action, AWAIT_CHANGE, errorText, TerminalError } from "../runtime/controller.ts";
+import { canonicalJson } from "./builders.ts";
+import { FINALIZER, LABEL } from "./labels.ts";
+import type { PerformerWriter } from "./kube_writer.ts";
+import { parsePerformer, type RawPerformer } from "./performer_object.ts";
+import {
+  type ChildAction,
+  type Observed,
+  type PerformerEvent,
+  planDeletion,
+  planReconcile,
+} from "./plan.ts";
+import { serviceName } from "../../shared/api/performer.ts";
+
+/** The caches the reconciler reads. */
+export interface PerformerCaches {
+  performers: Store<RawPerformer>;
+  pods: Store<k8s.V1Pod>;
+  services: Store<k8s.V1Service>;
+}
+
+/** Dependencies of the reconciler. */
+export interface ReconcilerDeps {
+  caches: PerformerCaches;
+  writer: PerformerWriter;
+  now?: () => Date;
+  log?: (level: "debug" | "info" | "warn" | "error", msg: string, fields?: object) => void;
+}
+
+/** How long to wait before looking again while children are still terminating. */
+const TERMINATING_RECHECK_MS = 2_000;
+
+/** Creates the reconcile function for Performer keys (`namespace/name`). */
+export function performerReconciler(deps: ReconcilerDeps): (key: string) => Promise<Action> {
+  const recentEvents = new Map<string, number>();
+  return async (key) => {
+    const raw = deps.caches.performers.get(key);
+    if (!raw) return AWAIT_CHANGE;
+    if (raw.metadata?.deletionTimestamp) return await finalize(deps, raw);
+    const current = await ensureFinalizer(deps, raw);
+    let performer;
+    try {
+      performer = parsePerformer(current);
+    } catch (err) {
+      if (err instanceof TerminalError) await reportInvalidSpec(deps, current, err);
+      throw err;
+    }
+    const plan = planReconcile(
+      performer,
+      observe(deps.caches, key),
+      (deps.now ?? (() => new Date()))(),
+    );
+    try {
+      for (const action of plan.actions) await apply(deps, performer.metadata.namespace, action);
+    } catch (err) {
+      // Tell users why nothing happens (e.g. a quota or a missing service account), then retry.
+      const failure = { reason: "ReconcileError", message: errorText(err) };
+      const generation = current.metadata?.generation;
+      await writeStatus(deps, current, withDegraded(plan.status, failure, generation)).catch(
+        () => {},
+      );
+      throw err;
+    }
+    await recordEvents(deps, current, plan.events, recentEvents);
+    await writeStatus(deps, current, plan.status);
+    return AWAIT_CHANGE;
+  };
+}
+
+/** The pods labelled for this Performer and its Service, from the caches. */
+function observe(caches: PerformerCaches, key: string): Observed {
+  const [namespace, name] = key.split("/");
+  return {
+    pods: caches.pods.list((p) =>
+      p.metadata?.namespace === namespace && p.metadata?.labels?.[LABEL.performer] === name
+    ),
+    service: caches.services.get(`${namespace}/${serviceName(name)}`),
+  };
+}
+
+async function ensureFinalizer(deps: ReconcilerDeps, raw: RawPerformer): Promise<RawPerformer> {
+  const finalizers = raw.metadata?.finalizers ?? [];
+  if (finalizers.includes(FINALIZER)) return raw;
+  // The resourceVersion test makes the patch fail, rather than drop a finalizer someone else
+  // added, if the object changed since we read it.
+  const ops = [
+    { op: "test", path: "/metadata/resourceVersion", value: raw.metadata?.resourceVersion },
+    finalizers.length === 0
+      ? { op: "add", path: "/metadata/finalizers", value: [FINALIZER] }
+      : { op: "add", path: "/metadata/finalizers/-", value: FINALIZER },
+  ];
+  const updated = await deps.writer.jsonPatchPerformer(
+    raw.metadata!.namespace!,
+    raw.metadata!.name!,
+    ops,
+  );
+  deps.caches.performers.recordWrite(updated);
+  return updated;
+}
+
+async function finalize(deps: ReconcilerDeps, raw: RawPerformer): Promise<Action> {
+  const finalizers = raw.metadata?.finalizers ?? [];
+  const index = finalizers.indexOf(FINALIZER);
+  if (index < 0) return AWAIT_CHANGE;
+  const key = objectKey(raw);
+  const namespace = raw.metadata!.namespace!;
+  const name = raw.metadata!.name!;
+  const status = (raw.status ?? {}) as PerformerStatus;
+  if (status.phase !== "Terminating") {
+    await writeStatus(deps, raw, { ...status, phase: "Terminating", ready: false });
+  }
+  // Only the uid is needed: deletion must work even for a spec that no longer validates.
+  const { actions, remaining } = planDeletion(raw.metadata!.uid!, observe(deps.caches, key));
+  for (const action of actions) await apply(deps, namespace, action);
+  if (remaining > 0) return { requeueAfterMs: TERMINATING_RECHECK_MS };
+  const updated = await deps.writer.jsonPatchPerformer(namespace, name, [
+    { op: "test", path: `/metadata/finalizers/${index}`, value: FINALIZER },
+    { op: "remove", path: `/metadata/finalizers/${index}` },
+  ]);
+  deps.caches.performers.recordWrite(updated);
+  deps.log?.("info", "performer cleaned up", { performer: key });
+  return AWAIT_CHANGE;
+}
+
+async function apply(deps: ReconcilerDeps, namespace: string, action: ChildAction): Promise<void> {
+  const { caches, writer } = deps;
+  deps.log?.("info", "applying", { namespace, action: action.kind, name: nameOf(action) });
+  switch (action.kind) {
+    case "createPod": {
+      const pod = await writer.createPod(namespace, action.pod);
+      if (pod) caches.pods.recordWrite(pod);
+      return;
+    }
+    case "deletePod": {
+      const pod = await writer.deletePod(namespace, action.name, action.uid);
+      if (pod?.metadata?.deletionTimestamp) caches.pods.recordTerminating(pod);
+      else caches.pods.recordDelete(`${namespace}/${action.name}`);
+      return;
+    }
+    case "createService": {
+      const service = await writer.createService(namespace, action.service);
+      if (service) caches.services.recordWrite(service);
+      return;
+    }
+    case "patchService":
+      caches.services.recordWrite(await writer.patchService(namespace, action.name, action.patch));
+      return;
+    case "deleteService":
+      await writer.deleteService(namespace, action.name, action.uid);
+      caches.services.recordDelete(`${namespace}/${action.name}`);
+      return;
+  }
+}
+
+function nameOf(action: ChildAction): string | undefined {
+  if (action.kind === "createPod") return action.pod.metadata?.name;
+  if (action.kind === "createService") return action.service.metadata?.name;
+  return action.name;
+}
+
+/**
+ * Writes the status only when it differs from the stored one. Keys the new status lacks are sent
+ * as null, so a JSON merge patch also clears them (e.g. readyTime once the pod is gone).
+ */
+async function writeStatus(
+  deps: ReconcilerDeps,
+  raw: RawPerformer,
+  status: PerformerStatus,
+): Promise<void> {
+  const stored = (raw.status ?? {}) as Record<string, unknown>;
+  if (canonicalJson(stored) === canonicalJson(status)) return;
+  const patch: Record<string, unknown> = { ...status };
+  for (const key of Object.keys(stored)) if (!(key in status)) patch[key] = null;
+  const updated = await deps.writer.patchStatus(raw.metadata!.namespace!, raw.metadata!.name!, {
+    status: patch,
+  });
+  deps.caches.performers.recordWrite(updated);
+}
+
+async function reportInvalidSpec(
+  deps: ReconcilerDeps,
+  raw: RawPerformer,
+  err: TerminalError,
+): Promise<void> {
+  const stored = (raw.status ?? {}) as PerformerStatus;
+  const failure = { reason: err.reason, message: err.message };
+  await writeStatus(deps, raw, withDegraded(stored, failure, raw.metadata?.generation));
+}
+
+/** `status` with its Degraded condition set to True for `failure`. */
+function withDegraded(
+  status: PerformerStatus,
+  failure: { reason: string; message: string },
+  generation: number | undefined,
+): PerformerStatus {
+  const stamp = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+  const previous = status.conditions?.find((c) => c.type === "Degraded");
+  const same = previous?.status === "True" && previous.reason === failure.reason;
+  const degraded = {
+    type: "Degraded",
+    status: "True" as const,
+    reason: failure.reason,
+    message: failure.message.slice(0, 32768),
+    observedGeneration: generation,
+    lastTransitionTime: same ? previous.lastTransitionTime : stamp,
+  };
+  return {
+    ...status,
+    observedGeneration: generation,
+    conditions: [...(status.conditions ?? []).filter((c) => c.type !== "Degraded"), degraded],
+  };
+}
+
+/** Records events, skipping one identical to an event recorded in the last minute. */
+async function recordEvents(
+  deps: ReconcilerDeps,
+  raw: RawPerformer,
+  events: PerformerEvent[],
+  recent: Map<string, number>,
+): Promise<void> {
+  const now = Date.now();
+  for (const [key, at] of recent) if (now - at > 60_000) recent.delete(key);
+  for (const event of events) {
+    const key = `${raw.metadata?.uid}|${event.reason}|${event.message}`;
+    if (recent.has(key)) continue;
+    recent.set(key, now);
+    try {
+      await deps.writer.recordEvent(raw, event);
+    } catch (err) {
+      // Events are for people; failing to record one must not fail the reconcile.
+      deps.log?.("warn", "cannot record event", { reason: event.reason, error: errorText(err) });
+    }
+  }
+}

@@ -1,0 +1,213 @@
+/**
+ * The operator against the real API server, checked the way a user checks with kubectl:
+ * what it creates, what it reports, how it cleans up, and that it leaves a settled Performer
+ * alone. The operator runs as its own process with the chart's RBAC rules.
+ */
+
+import assert from "node:assert/strict";
+import { LABEL } from "../operator/performer/labels.ts";
+import { describe, writesSince } from "./fixture/audit_log.ts";
+import { freshNamespace, testCluster } from "./fixture/cluster.ts";
+import { eventually } from "./fixture/eventually.ts";
+import { startOperatorProcess, withOperator } from "./fixture/operator.ts";
+import {
+  clients,
+  createPerformer,
+  deletePerformer,
+  eventsFor,
+  getPerformer,
+  performerPods,
+  performerService,
+  TEST_AVS,
+} from "./fixture/performers.ts";
+
+const opts = { sanitizeOps: false, sanitizeResources: false };
+
+Deno.test(
+  "a Performer gets a pod and a Service carrying its spec, and a status",
+  opts,
+  async () => {
+    const cluster = await testCluster();
+    const ns = await freshNamespace(cluster, "op");
+    await withOperator(cluster, { namespace: ns }, async () => {
+      await clients(cluster).scheduling.createPriorityClass({
+        body: { metadata: { name: `avs-high-${ns}` }, value: 1000 },
+      });
+      await createPerformer(cluster, ns, "hello", {
+        version: "v1.0.0",
+        config: {
+          grpcPort: 9444,
+          environment: { LOG_LEVEL: "debug", A_FIRST: "1" },
+          environmentFrom: [{
+            name: "API_KEY",
+            valueFrom: { secretKeyRef: { name: "avs", key: "api-key" } },
+          }],
+        },
+        scheduling: { priorityClassName: `avs-high-${ns}`, nodeSelector: { pool: "performers" } },
+        hardwareRequirements: { customLabels: { "example.com/zone": "a" } },
+        resources: { requests: { cpu: "100m", memory: "64Mi" } },
+      });
+      const pod = await eventually(async () => {
+        const [p] = await performerPods(cluster, ns, "hello");
+        assert.ok(p, "a pod exists");
+        return p;
+      });
+      const container = pod.spec!.containers[0];
+      assert.match(pod.metadata!.name!, /^performer-hello-[0-9a-f]{10}$/);
+      assert.equal(pod.metadata?.labels?.["app.kubernetes.io/managed-by"], "hourglass-operator");
+      assert.equal(pod.metadata?.labels?.[LABEL.avs], TEST_AVS.toLowerCase());
+      assert.equal(pod.metadata?.ownerReferences?.[0].kind, "Performer");
+      assert.equal(container.image, "hourglass/hello-performer:v1");
+      assert.deepEqual(container.env?.map((e) => e.name), [
+        "AVS_ADDRESS",
+        "GRPC_PORT",
+        "A_FIRST",
+        "LOG_LEVEL",
+        "API_KEY",
+      ]);
+      assert.equal(container.env?.[4].valueFrom?.secretKeyRef?.name, "avs");
+      assert.deepEqual(container.readinessProbe?.grpc?.port, 9444);
+      assert.equal(container.resources?.requests?.cpu, "100m");
+      assert.equal(pod.spec?.priorityClassName, `avs-high-${ns}`);
+      assert.deepEqual(pod.spec?.nodeSelector, { pool: "performers", "example.com/zone": "a" });
+
+      const service = await eventually(async () => {
+        const s = await performerService(cluster, ns, "hello");
+        assert.ok(s, "the Service exists");
+        return s;
+      });
+      assert.equal(
+        service.spec?.selector?.[LABEL.revision],
+        pod.metadata?.labels?.[LABEL.revision],
+      );
+      assert.deepEqual(service.spec?.ports?.map((p) => [p.name, p.port, p.targetPort]), [[
+        "grpc",
+        9444,
+        "grpc",
+      ]]);
+
+      const performer = await eventually(async () => {
+        const p = await getPerformer(cluster, ns, "hello");
+        assert.ok(p.status?.phase, "a phase is reported");
+        return p;
+      });
+      assert.ok(["Pending", "Running"].includes(performer.status!.phase!), performer.status!.phase);
+      assert.equal(performer.status?.grpcEndpoint, `performer-hello.${ns}.svc.cluster.local:9444`);
+      assert.equal(performer.status?.serviceName, "performer-hello");
+      assert.equal(performer.status?.observedGeneration, performer.metadata.generation);
+      assert.deepEqual(performer.status?.conditions?.map((c) => c.type), [
+        "Available",
+        "Progressing",
+        "Degraded",
+      ]);
+      assert.ok(
+        performer.metadata.finalizers?.includes("hourglass.eigenlayer.io/performer-finalizer"),
+      );
+      const events = await eventsFor(cluster, ns, "hello");
+      assert.ok(events.some((e) => e.reason === "CreatingPod"), "an event tells about the pod");
+    });
+  },
+);
+
+Deno.test(
+  "deleting a Performer removes its pod and Service, without a garbage collector",
+  opts,
+  async () => {
+    const cluster = await testCluster();
+    const ns = await freshNamespace(cluster, "op");
+    await withOperator(cluster, { namespace: ns }, async () => {
+      await createPerformer(cluster, ns, "doomed");
+      await eventually(async () => {
+        assert.equal((await performerPods(cluster, ns, "doomed")).length, 1);
+        assert.ok(await performerService(cluster, ns, "doomed"));
+      });
+      await deletePerformer(cluster, ns, "doomed");
+      await eventually(async () => {
+        assert.equal((await performerPods(cluster, ns, "doomed")).length, 0, "pods gone");
+        assert.equal(await performerService(cluster, ns, "doomed"), undefined, "service gone");
+        await assert.rejects(getPerformer(cluster, ns, "doomed"), "the Performer itself is gone");
+      });
+    });
+  },
+);
+
+Deno.test("a settled Performer costs no API writes", opts, async () => {
+  const cluster = await testCluster();
+  const ns = await freshNamespace(cluster, "op");
+  await withOperator(cluster, { namespace: ns }, async (operator) => {
+    const started = Date.now();
+    await createPerformer(cluster, ns, "quiet");
+    // Settled: the status no longer changes.
+    let lastVersion = "";
+    await eventually(async () => {
+      const p = await getPerformer(cluster, ns, "quiet");
+      const version = p.metadata.resourceVersion!;
+      const settled = p.status?.phase !== undefined && version === lastVersion;
+      lastVersion = version;
+      assert.ok(settled, "status settled");
+    }, { intervalMs: 1500 });
+    const creationWrites = await writesSince(cluster.auditLogPath, started, {
+      username: operator.username,
+      namespace: ns,
+    });
+    const windowStart = Date.now();
+    await new Promise((r) => setTimeout(r, 6_000));
+    const writes = await writesSince(cluster.auditLogPath, windowStart, {
+      username: operator.username,
+      namespace: ns,
+    });
+    assert.deepEqual(describe(writes), [], "no writes while nothing changes");
+    console.log(
+      `writes for one Performer creation: ${creationWrites.length}: ${
+        describe(creationWrites).join("; ")
+      }`,
+    );
+  });
+});
+
+Deno.test("a deleted pod is replaced", opts, async () => {
+  const cluster = await testCluster();
+  const ns = await freshNamespace(cluster, "op");
+  await withOperator(cluster, { namespace: ns }, async () => {
+    await createPerformer(cluster, ns, "phoenix");
+    const first = await eventually(async () => {
+      const [p] = await performerPods(cluster, ns, "phoenix");
+      assert.ok(p);
+      return p;
+    });
+    const { core } = clients(cluster);
+    await core.deleteNamespacedPod({
+      namespace: ns,
+      name: first.metadata!.name!,
+      gracePeriodSeconds: 0,
+    });
+    await eventually(async () => {
+      const pods = await performerPods(cluster, ns, "phoenix");
+      assert.equal(pods.length, 1);
+      assert.notEqual(pods[0].metadata?.uid, first.metadata?.uid, "a new pod");
+    });
+  });
+});
+
+Deno.test("an operator restarted mid-work converges without duplicate pods", opts, async () => {
+  const cluster = await testCluster();
+  const ns = await freshNamespace(cluster, "op");
+  const first = await startOperatorProcess(cluster, { namespace: ns });
+  const names = Array.from({ length: 6 }, (_, i) => `p${i}`);
+  await Promise.all(names.map((n) => createPerformer(cluster, ns, n)));
+  await new Promise((r) => setTimeout(r, 300));
+  await first.kill();
+  const second = await startOperatorProcess(cluster, { namespace: ns }, first.identity);
+  try {
+    await eventually(async () => {
+      for (const name of names) {
+        const pods = await performerPods(cluster, ns, name);
+        assert.equal(pods.length, 1, `${name}: exactly one pod`);
+        assert.ok(await performerService(cluster, ns, name), `${name}: service`);
+        assert.ok((await getPerformer(cluster, ns, name)).status?.phase, `${name}: status`);
+      }
+    });
+  } finally {
+    await second.stop();
+  }
+});
