@@ -1,0 +1,160 @@
+/**
+ * Key derivation and AES-128-CTR shared by the keystore formats (folder-private).
+ *
+ * Parameters come from untrusted files, so they are validated and bounded before use: an
+ * unbounded scrypt `n` or PBKDF2 `c` in a keystore would otherwise let a file stall start-up or
+ * exhaust memory.
+ * @module
+ */
+
+import { scryptAsync } from "@noble/hashes/scrypt.js";
+import { hexToBytes } from "./_bytes.ts";
+import { KeystoreError } from "./errors.ts";
+
+/** Derived key length both formats use: 16 bytes AES key ‖ 16 bytes MAC/checksum key. */
+export const DERIVED_KEY_LENGTH = 32;
+const MAX_SCRYPT_MEMORY = 1024 ** 3; // 1 GiB; geth's "standard" n = 2^18, r = 8 needs 256 MiB
+const MAX_PBKDF2_ITERATIONS = 10_000_000;
+
+/** The KDFs both keystore formats name. */
+export type KdfName = "scrypt" | "pbkdf2";
+
+/** Scrypt parameters. */
+export interface ScryptParams {
+  /** CPU/memory cost, a power of two. */
+  n: number;
+  /** Block size. */
+  r: number;
+  /** Parallelism. */
+  p: number;
+}
+
+/** Derives the 32-byte key with the named KDF and its (untrusted) parameters. */
+export async function deriveKey(
+  kdf: unknown,
+  params: unknown,
+  password: Uint8Array,
+  label: string,
+): Promise<Uint8Array> {
+  const at = `Cannot decrypt keystore ${label}`;
+  if (typeof params !== "object" || params === null) {
+    throw new KeystoreError("KeystoreMalformed", `${at}: KDF parameters are missing`);
+  }
+  const p = params as Record<string, unknown>;
+  if (p.dklen !== DERIVED_KEY_LENGTH) {
+    throw new KeystoreError("KeystoreUnsupported", `${at}: dklen must be ${DERIVED_KEY_LENGTH}`);
+  }
+  const salt = field(() => hexToBytes(p.salt as string, "salt"), at);
+  if (salt.length === 0) throw new KeystoreError("KeystoreMalformed", `${at}: salt is empty`);
+  if (kdf === "scrypt") return await scryptKey(password, salt, scryptParams(p, at));
+  if (kdf === "pbkdf2") return await pbkdf2Key(password, salt, pbkdf2Iterations(p, at));
+  throw new KeystoreError(
+    "KeystoreUnsupported",
+    `${at}: KDF ${JSON.stringify(kdf)} is not supported`,
+  );
+}
+
+/** Scrypt through noble's async variant, which yields to the event loop while it works. */
+export async function scryptKey(
+  password: Uint8Array,
+  salt: Uint8Array,
+  params: ScryptParams,
+): Promise<Uint8Array> {
+  return await scryptAsync(password, salt, {
+    N: params.n,
+    r: params.r,
+    p: params.p,
+    dkLen: DERIVED_KEY_LENGTH,
+    maxmem: MAX_SCRYPT_MEMORY + 128 * params.r * (params.p + 1),
+  });
+}
+
+/** PBKDF2-HMAC-SHA256 through WebCrypto (native, far faster than JS for 262144 rounds). */
+export async function pbkdf2Key(
+  password: Uint8Array,
+  salt: Uint8Array,
+  iterations: number,
+): Promise<Uint8Array> {
+  const key = await crypto.subtle.importKey("raw", password as BufferSource, "PBKDF2", false, [
+    "deriveBits",
+  ]);
+  const bits = await crypto.subtle.deriveBits(
+    { name: "PBKDF2", hash: "SHA-256", salt: salt as BufferSource, iterations },
+    key,
+    DERIVED_KEY_LENGTH * 8,
+  );
+  return new Uint8Array(bits);
+}
+
+/** AES-128-CTR with a 128-bit big-endian block counter, as Go's `cipher.NewCTR` (both ways). */
+export async function aes128Ctr(
+  key: Uint8Array,
+  iv: Uint8Array,
+  data: Uint8Array,
+): Promise<Uint8Array> {
+  const cryptoKey = await crypto.subtle.importKey("raw", key as BufferSource, "AES-CTR", false, [
+    "encrypt",
+  ]);
+  const out = await crypto.subtle.encrypt(
+    { name: "AES-CTR", counter: iv as BufferSource, length: 128 },
+    cryptoKey,
+    data as BufferSource,
+  );
+  return new Uint8Array(out);
+}
+
+/** Validates the cipher name and IV of a keystore. */
+export function aesIv(cipher: unknown, iv: unknown, at: string): Uint8Array {
+  if (cipher !== "aes-128-ctr") {
+    throw new KeystoreError(
+      "KeystoreUnsupported",
+      `${at}: cipher ${JSON.stringify(cipher)} is not supported (only aes-128-ctr)`,
+    );
+  }
+  return field(() => hexToBytes(iv as string, "iv", { length: 16 }), at);
+}
+
+/** Runs a field parser, turning its RangeError into a KeystoreMalformed error. */
+export function field<T>(parse: () => T, at: string): T {
+  try {
+    return parse();
+  } catch (cause) {
+    throw new KeystoreError("KeystoreMalformed", `${at}: ${(cause as Error).message}`, { cause });
+  }
+}
+
+function scryptParams(p: Record<string, unknown>, at: string): ScryptParams {
+  const { n, r, p: parallel } = p;
+  const valid = isInt(n) && n >= 2 && (n & (n - 1)) === 0 && isInt(r) && r >= 1 && r <= 32 &&
+    isInt(parallel) && parallel >= 1 && parallel <= 16;
+  if (!valid) {
+    throw new KeystoreError(
+      "KeystoreMalformed",
+      `${at}: scrypt needs n a power of two ≥ 2, 1 ≤ r ≤ 32 and 1 ≤ p ≤ 16`,
+    );
+  }
+  if (128 * n * r > MAX_SCRYPT_MEMORY) {
+    throw new KeystoreError("KeystoreUnsupported", `${at}: scrypt n·r would need more than 1 GiB`);
+  }
+  return { n, r, p: parallel };
+}
+
+function pbkdf2Iterations(p: Record<string, unknown>, at: string): number {
+  if (p.prf !== "hmac-sha256") {
+    throw new KeystoreError(
+      "KeystoreUnsupported",
+      `${at}: PBKDF2 prf ${JSON.stringify(p.prf)} is not supported (only hmac-sha256)`,
+    );
+  }
+  if (!isInt(p.c) || p.c < 1 || p.c > MAX_PBKDF2_ITERATIONS) {
+    throw new KeystoreError(
+      "KeystoreMalformed",
+      `${at}: PBKDF2 c must be an integer from 1 to ${MAX_PBKDF2_ITERATIONS}`,
+    );
+  }
+  return p.c;
+}
+
+function isInt(v: unknown): v is number {
+  return typeof v === "number" && Number.isSafeInteger(v);
+}
