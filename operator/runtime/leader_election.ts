@@ -144,8 +144,8 @@ class LeaseLock {
       spec: {
         holderIdentity: this.#o.identity,
         leaseDurationSeconds: this.#durationSeconds,
-        acquireTime: ours && spec.acquireTime ? spec.acquireTime : now,
-        renewTime: now,
+        acquireTime: ours && spec.acquireTime ? spec.acquireTime : microTime(now),
+        renewTime: microTime(now),
         leaseTransitions: (spec.leaseTransitions ?? 0) + (existing && !ours ? 1 : 0),
       },
     };
@@ -161,7 +161,7 @@ class LeaseLock {
         ...lease.spec,
         holderIdentity: undefined,
         leaseDurationSeconds: 1,
-        renewTime: new Date(),
+        renewTime: microTime(new Date()),
       };
       await api.replaceNamespacedLease({ name, namespace, body: lease });
       this.#o.log?.("info", "released the lease", { lease: `${namespace}/${name}` });
@@ -169,4 +169,12 @@ class LeaseLock {
       this.#o.log?.("warn", "cannot release the lease", { error: String(err) });
     }
   }
+}
+
+/**
+ * A MicroTime as the API server parses it (six fraction digits). The client would send a Date
+ * with three, which the server rejects for Lease times; it passes strings through unchanged.
+ */
+function microTime(date: Date): Date {
+  return date.toISOString().replace(/\.(\d{3})Z$/, ".$1000Z") as unknown as Date;
 }
