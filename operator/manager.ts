@@ -26,7 +26,7 @@ import { performerReconciler } from "./performer/reconciler.ts";
 import { runController } from "./runtime/controller.ts";
 import { runLeaderElection } from "./runtime/leader_election.ts";
 import { createOperatorMetrics } from "./runtime/metrics.ts";
-import { WorkQueue } from "./runtime/workqueue.ts";
+import { WorkQueue } from "../shared/kube/workqueue.ts";
 
 /** Settings of an operator process (from its flags). */
 export interface OperatorOptions {

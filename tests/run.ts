@@ -26,6 +26,7 @@ try {
   const result = await runDenoTest(Deno.args, {
     [CLUSTER_ENV.kubeconfig]: cluster.kubeconfigPath,
     [CLUSTER_ENV.auditLog]: cluster.auditLogPath,
+    [CLUSTER_ENV.etcd]: cluster.etcdEndpoint,
   });
   code = result.code;
   summary = result.summary;

@@ -33,6 +33,8 @@ export interface LocalCluster {
   kubectl: string;
   /** Process ids of etcd and kube-apiserver. */
   pids: number[];
+  /** etcd's client URL (tests use it to compact history and force 410 Gone). */
+  etcdEndpoint: string;
   /** Stops the API server and etcd and removes `dir` (unless `keepDir`). */
   stop(): Promise<void>;
 }
@@ -99,6 +101,7 @@ export async function startLocalCluster(options: StartOptions = {}): Promise<Loc
       auditLogPath: `${dir}/audit.log`,
       kubectl: bins.kubectl,
       pids: processes.map((p) => p.pid),
+      etcdEndpoint: `http://127.0.0.1:${etcdPort}`,
       stop: () => stopAll(),
     };
   } catch (err) {

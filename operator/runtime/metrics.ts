@@ -6,7 +6,7 @@
 
 import client from "prom-client";
 import type { ControllerObserver } from "./controller.ts";
-import type { QueueObserver } from "./workqueue.ts";
+import type { QueueObserver } from "../../shared/kube/workqueue.ts";
 
 /** The metrics of one operator process. */
 export interface OperatorMetrics {

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { TokenBucket } from "../../shared/kube/rate_limiter.ts";
+import { TokenBucket } from "./rate_limiter.ts";
 
 /** Observers of the queue, for metrics. */
 export interface QueueObserver {
