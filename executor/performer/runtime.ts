@@ -1,0 +1,92 @@
+/**
+ * The runtime half of a performer: how an instance is started, inspected, restarted and removed
+ * — as a container through the Docker Engine API (docker mode) or as a `Performer` resource that
+ * the operator turns into a pod (kubernetes mode). The lifecycle above it (current/next slots,
+ * blue-green deploys, health, draining) is the same for both: see `lifecycle.ts`.
+ * @module
+ */
+
+import type {
+  PerformerImage,
+  PerformerKubernetesConfig,
+} from "../../shared/config/executor_config.ts";
+import type { z } from "zod";
+
+/** An environment variable handed to a performer, already resolved by the executor. */
+export type InstanceEnv =
+  | { name: string; value: string }
+  /** Kubernetes mode only: resolved by the kubelet from a Secret or ConfigMap. */
+  | {
+    name: string;
+    valueFrom: {
+      secretKeyRef?: { name: string; key: string };
+      configMapKeyRef?: { name: string; key: string };
+    };
+  };
+
+/** What to start. */
+export interface InstanceSpec {
+  /** Executor-assigned id, unique per instance (also a DNS-1123 label). */
+  performerId: string;
+  /** The AVS it serves (0x address). */
+  avsAddress: string;
+  image: PerformerImage;
+  env: InstanceEnv[];
+  /** Per-performer settings of kubernetes mode. */
+  kubernetes?: z.output<typeof PerformerKubernetesConfig>;
+}
+
+/** A started instance. */
+export interface PerformerInstance {
+  performerId: string;
+  avsAddress: string;
+  image: PerformerImage;
+  /** `host:port` to dial for gRPC (plaintext). */
+  endpoint: string;
+  /** The runtime's own id: container id, or Performer resource name. */
+  resourceId: string;
+  createdAt: Date;
+}
+
+/** The runtime's view of an instance's health (the gRPC health check is done above). */
+export interface RuntimeState {
+  /** True while the container runs / the Performer reports ready. */
+  running: boolean;
+  /** Why not, in words a person can act on (e.g. "exited with code 3", "ImagePullBackOff"). */
+  detail?: string;
+  /** The instance cannot become healthy without a change (e.g. the image cannot be pulled). */
+  failed?: boolean;
+}
+
+/** A deployment mode's way of running performers. */
+export interface PerformerRuntime {
+  readonly mode: "docker" | "kubernetes";
+  /**
+   * Starts an instance and resolves once the runtime reports it started (not necessarily
+   * serving yet); rejects fast, with the runtime's reason, when it cannot start (image pull
+   * failure, invalid spec…).
+   */
+  create(spec: InstanceSpec, signal?: AbortSignal): Promise<PerformerInstance>;
+  /** The runtime's state of an instance. */
+  inspect(instance: PerformerInstance): Promise<RuntimeState>;
+  /** Restarts an unhealthy instance in place (its endpoint may change). */
+  restart(instance: PerformerInstance): Promise<PerformerInstance>;
+  /** Stops and removes an instance; succeeds if it is already gone. */
+  remove(instance: PerformerInstance): Promise<void>;
+  /** Instances this executor created before (e.g. before a restart), for adoption or clean-up. */
+  listOwned(): Promise<PerformerInstance[]>;
+  /** Releases connections held by the runtime. */
+  close(): Promise<void>;
+}
+
+/** Label keys every runtime puts on what it creates. */
+export const INSTANCE_LABELS = {
+  avs: "hourglass.eigenlayer.io/avs",
+  performerId: "hourglass.eigenlayer.io/performer-id",
+  executor: "hourglass.eigenlayer.io/executor",
+} as const;
+
+/** The full image reference: `repo@digest` when a digest pins it, else `repo:tag`. */
+export function imageReference(image: PerformerImage): string {
+  return image.digest ? `${image.repository}@${image.digest}` : `${image.repository}:${image.tag}`;
+}
