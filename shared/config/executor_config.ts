@@ -107,6 +107,10 @@ export const AvsPerformerConfig = z.strictObject({
   envs: z.array(PerformerEnv).default([]),
   kubernetes: PerformerKubernetesConfig.optional(),
   aggregators: z.array(TrustedAggregator).default([]),
+  signingCurve: z.enum(["bn254", "ecdsa"]).optional().meta({
+    description:
+      "Curve of the operator set's result signatures (default: bn254 when a BLS key is configured, else ecdsa).",
+  }),
   maxConcurrentTasks: z.int().min(1).default(64),
   taskTimeout: durationMs("5m"),
 });

@@ -44,6 +44,7 @@ Deno.test("a typical Ponos executor config loads, with a warning per Ponos-only 
     assert.ok(warnings.some((w) => w.startsWith(`${key}:`)), `warning for ${key}`);
   }
   assert.ok(warnings.some((w) => w.startsWith("avsPerformers[0].workerCount:")));
+  assert.equal(config.avsPerformers[0].signingCurve, "bn254", "signingCurve is kept, not ignored");
 });
 
 Deno.test("defaults: docker mode, one server port, embedded store, durations in ms", () => {

@@ -16,7 +16,6 @@ const IGNORED_TOP_LEVEL: Record<string, string> = {
 
 const IGNORED_PER_PERFORMER: Record<string, string> = {
   workerCount: "use maxConcurrentTasks",
-  signingCurve: "the curve follows operator.signingKeys",
   avsRegistrarAddress: "not needed by this executor",
 };
 

@@ -1,0 +1,168 @@
+/**
+ * The task path, as one plain function: validate → de-duplicate → verify the aggregator →
+ * run on the AVS's performer (once, with a deadline, never retried) → sign → record → reply.
+ * @module
+ */
+
+import {
+  type SignatureScheme,
+  signDigest,
+  type SigningKeys,
+  verifyAggregatorSignature,
+} from "../signing/keys.ts";
+import { authDigest, resultDigest, taskSubmissionDigest } from "../signing/digests.ts";
+import { SignatureError } from "../signing/errors.ts";
+import type { Logger } from "../../shared/runtime/log.ts";
+import type { ConcurrencyLimits } from "./concurrency.ts";
+import { TaskError } from "./errors.ts";
+import type { ProcessedTasks } from "./processed_tasks.ts";
+import { type TaskSubmissionMessage, validateSubmission } from "./validate.ts";
+
+/** What the task path needs to know about one AVS. */
+export interface AvsTaskSettings {
+  aggregators: { address: string; blsPublicKey?: string }[];
+  scheme: SignatureScheme;
+  taskTimeoutMs: number;
+}
+
+/** Runs a task on the AVS's current performer; throws TaskError. */
+export type RunTask = (
+  avsAddress: string,
+  task: { taskId: string; payload: Uint8Array },
+  options: { deadline: number; signal: AbortSignal },
+) => Promise<Uint8Array>;
+
+/** Dependencies of the task path. */
+export interface TaskDeps {
+  operatorAddress: string;
+  /** Keyed by lower-case AVS address. */
+  avs: Map<string, AvsTaskSettings>;
+  keys: SigningKeys;
+  processed: ProcessedTasks;
+  limits: ConcurrencyLimits;
+  runTask: RunTask;
+  log?: Logger;
+}
+
+/** A TaskResult as grpc-js encodes it. */
+export interface TaskResultMessage {
+  taskId: string;
+  operatorAddress: string;
+  output: Uint8Array;
+  resultSignature: Uint8Array;
+  avsAddress: string;
+  operatorSetId: number;
+  authSignature: Uint8Array;
+  version: number;
+}
+
+/** Executes one submitted task; throws TaskError with the status to answer. */
+export async function executeSubmission(
+  deps: TaskDeps,
+  task: TaskSubmissionMessage,
+  options: { deadline?: number; signal: AbortSignal },
+): Promise<TaskResultMessage> {
+  validateSubmission(task, deps.operatorAddress);
+  const avsKey = task.avsAddress.toLowerCase();
+  const settings = deps.avs.get(avsKey);
+  if (!settings) {
+    throw new TaskError("NotFound", `No performer for AVS ${task.avsAddress} on this executor`);
+  }
+  const deadline = Math.min(options.deadline ?? Infinity, Date.now() + settings.taskTimeoutMs);
+  const release = deps.limits.tryAcquire(avsKey);
+  if (!release) {
+    throw new TaskError(
+      "ResourceExhausted",
+      `Too many tasks in flight for AVS ${task.avsAddress}; retry later`,
+    );
+  }
+  try {
+    if (!(await deps.processed.claim(task.taskId))) {
+      throw new TaskError("AlreadyExists", `Task ${task.taskId} was already received`);
+    }
+    return await runClaimed(deps, task, settings, { deadline, signal: options.signal });
+  } finally {
+    release();
+  }
+}
+
+async function runClaimed(
+  deps: TaskDeps,
+  task: TaskSubmissionMessage,
+  settings: AvsTaskSettings,
+  options: { deadline: number; signal: AbortSignal },
+): Promise<TaskResultMessage> {
+  try {
+    verifyAggregator(task, settings);
+    if (Date.now() >= options.deadline) {
+      throw new TaskError("DeadlineExceeded", "The task's deadline has passed");
+    }
+    const output = await deps.runTask(task.avsAddress, {
+      taskId: task.taskId,
+      payload: task.payload,
+    }, options);
+    const result = sign(deps, task, output, settings.scheme);
+    await deps.processed.finish(task.taskId, "done");
+    return result;
+  } catch (err) {
+    const sent = err instanceof TaskError && err.reachedPerformer;
+    if (sent) await deps.processed.finish(task.taskId, "failed");
+    else await deps.processed.release(task.taskId);
+    if (err instanceof TaskError) throw err;
+    throw new TaskError("Internal", `Task ${task.taskId} failed: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+}
+
+function verifyAggregator(task: TaskSubmissionMessage, settings: AvsTaskSettings): void {
+  const aggregator = settings.aggregators.find((a) =>
+    a.address.toLowerCase() === task.aggregatorAddress.toLowerCase()
+  );
+  if (!aggregator) {
+    throw new TaskError(
+      "PermissionDenied",
+      `Aggregator ${task.aggregatorAddress} is not trusted for AVS ${task.avsAddress}`,
+    );
+  }
+  try {
+    verifyAggregatorSignature(taskSubmissionDigest({ ...task }), task.signature, aggregator);
+  } catch (err) {
+    if (err instanceof SignatureError) {
+      throw new TaskError("PermissionDenied", `Aggregator signature rejected: ${err.message}`, {
+        cause: err,
+      });
+    }
+    throw err;
+  }
+}
+
+function sign(
+  deps: TaskDeps,
+  task: TaskSubmissionMessage,
+  output: Uint8Array,
+  scheme: SignatureScheme,
+): TaskResultMessage {
+  const resultSignature = signDigest(deps.keys, scheme, resultDigest(task.taskId, output));
+  const authSignature = signDigest(
+    deps.keys,
+    scheme,
+    authDigest({
+      taskId: task.taskId,
+      avsAddress: task.avsAddress,
+      operatorAddress: deps.operatorAddress,
+      operatorSetId: task.operatorSetId,
+      resultSignature,
+    }),
+  );
+  return {
+    taskId: task.taskId,
+    operatorAddress: deps.operatorAddress,
+    output,
+    resultSignature,
+    avsAddress: task.avsAddress,
+    operatorSetId: task.operatorSetId,
+    authSignature,
+    version: 1,
+  };
+}

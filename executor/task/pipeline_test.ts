@@ -1,0 +1,221 @@
+import assert from "node:assert/strict";
+import { randomTaskId, signedSubmission } from "../../dev/aggregator_client.ts";
+import { Bn254Key, verifyBn254 } from "../signing/bn254.ts";
+import { authDigest, resultDigest } from "../signing/digests.ts";
+import { EcdsaKey, recoverAddress } from "../signing/ecdsa.ts";
+import { ConcurrencyLimits } from "./concurrency.ts";
+import { TaskError } from "./errors.ts";
+import {
+  type AvsTaskSettings,
+  executeSubmission,
+  type RunTask,
+  type TaskDeps,
+} from "./pipeline.ts";
+import { openProcessedTasks } from "./processed_tasks.ts";
+
+const AVS = "0xCE2Ac75bE2E0951F1F7B288c7a6A9BfB6c331DC4";
+const operatorKey = EcdsaKey.fromHex("0x" + "11".repeat(32));
+const aggregatorKey = EcdsaKey.fromHex("0x" + "22".repeat(32));
+const strangerKey = EcdsaKey.fromHex("0x" + "33".repeat(32));
+const blsAggregator = Bn254Key.fromScalar(123456789n);
+const blsOperator = Bn254Key.fromScalar(987654321n);
+const enc = new TextEncoder();
+
+/** Task-path dependencies with a performer that upper-cases payloads and counts calls. */
+async function setup(overrides: Partial<AvsTaskSettings> = {}, runTask?: RunTask) {
+  const calls: string[] = [];
+  const processed = await openProcessedTasks(":memory:", 60_000);
+  const settings: AvsTaskSettings = {
+    aggregators: [{ address: aggregatorKey.address }, {
+      address: "0x" + "44".repeat(20),
+      blsPublicKey: blsAggregator.publicKey.toHex(),
+    }],
+    scheme: "ecdsa",
+    taskTimeoutMs: 5_000,
+    ...overrides,
+  };
+  const deps: TaskDeps = {
+    operatorAddress: operatorKey.address,
+    avs: new Map([[AVS.toLowerCase(), settings]]),
+    keys: { ecdsa: operatorKey, bn254: blsOperator },
+    processed,
+    limits: new ConcurrencyLimits(new Map([[AVS.toLowerCase(), 2]])),
+    runTask: runTask ?? ((_avs, task) => {
+      calls.push(task.taskId);
+      return Promise.resolve(enc.encode(new TextDecoder().decode(task.payload).toUpperCase()));
+    }),
+  };
+  return { deps, calls, processed };
+}
+
+const signal = new AbortController().signal;
+
+function task(
+  fields: Partial<Parameters<typeof signedSubmission>[0]> = {},
+  key: EcdsaKey | Bn254Key = aggregatorKey,
+) {
+  return signedSubmission({
+    avsAddress: AVS,
+    executorAddress: operatorKey.address,
+    payload: enc.encode("hi"),
+    ...fields,
+  }, key);
+}
+
+async function code(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+    return "OK";
+  } catch (err) {
+    if (err instanceof TaskError) return err.code;
+    throw err;
+  }
+}
+
+Deno.test("a signed task runs once and comes back signed by the operator", async () => {
+  const { deps, calls, processed } = await setup();
+  const t = task();
+  const result = await executeSubmission(deps, t, { signal });
+  assert.equal(new TextDecoder().decode(result.output), "HI");
+  assert.deepEqual(calls, [t.taskId]);
+  assert.equal(result.operatorAddress, operatorKey.address);
+  assert.equal(
+    recoverAddress(resultDigest(t.taskId, result.output), result.resultSignature),
+    operatorKey.address,
+  );
+  const auth = authDigest({
+    taskId: t.taskId,
+    avsAddress: AVS,
+    operatorAddress: operatorKey.address,
+    operatorSetId: t.operatorSetId,
+    resultSignature: result.resultSignature,
+  });
+  assert.equal(recoverAddress(auth, result.authSignature), operatorKey.address);
+  assert.equal(await processed.state(t.taskId), "done");
+  processed.close();
+});
+
+Deno.test("BN254: an aggregator's BLS signature is accepted and results are BLS-signed", async () => {
+  const { deps, processed } = await setup({ scheme: "bn254" });
+  const t = task({ aggregatorAddress: "0x" + "44".repeat(20) }, blsAggregator);
+  assert.equal(t.signature.length, 64);
+  const result = await executeSubmission(deps, t, { signal });
+  assert.equal(result.resultSignature.length, 64);
+  assert.ok(
+    verifyBn254(
+      resultDigest(t.taskId, result.output),
+      result.resultSignature,
+      blsOperator.publicKey,
+    ),
+  );
+  processed.close();
+});
+
+Deno.test("a duplicate task id is refused, even when both arrive at once", async () => {
+  const { deps, calls, processed } = await setup({}, async (_avs, t) => {
+    calls.push(t.taskId);
+    await new Promise((r) => setTimeout(r, 20));
+    return enc.encode("ok");
+  });
+  const t = task();
+  const codes = await Promise.all([1, 2].map(() => code(executeSubmission(deps, t, { signal }))));
+  assert.deepEqual(codes.sort(), ["AlreadyExists", "OK"]);
+  assert.equal(await code(executeSubmission(deps, t, { signal })), "AlreadyExists");
+  assert.equal(calls.length, 1, "run exactly once");
+  processed.close();
+});
+
+Deno.test("format errors, unknown AVS and untrusted or forged signatures get their codes", async () => {
+  const { deps, calls, processed } = await setup();
+  assert.equal(
+    await code(executeSubmission(deps, task({ executorAddress: strangerKey.address }), { signal })),
+    "InvalidArgument",
+  );
+  assert.equal(
+    await code(executeSubmission(deps, { ...task(), taskId: "0x12" }, { signal })),
+    "InvalidArgument",
+  );
+  assert.equal(
+    await code(executeSubmission(deps, { ...task(), referenceTimestamp: 0 }, { signal })),
+    "InvalidArgument",
+  );
+  assert.equal(
+    await code(executeSubmission(deps, task({ avsAddress: "0x" + "55".repeat(20) }), { signal })),
+    "NotFound",
+  );
+  assert.equal(
+    await code(executeSubmission(deps, task({}, strangerKey), { signal })),
+    "PermissionDenied",
+  );
+  const forged = task({ aggregatorAddress: aggregatorKey.address }, strangerKey);
+  assert.equal(await code(executeSubmission(deps, forged, { signal })), "PermissionDenied");
+  assert.deepEqual(calls, [], "nothing reached the performer");
+  // A task refused before it ran can be sent again, correctly signed, with the same id.
+  const retried = task({ taskId: forged.taskId });
+  assert.equal(await code(executeSubmission(deps, retried, { signal })), "OK");
+  processed.close();
+});
+
+Deno.test("beyond the AVS's concurrency limit tasks are refused with ResourceExhausted", async () => {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => release = r);
+  const { deps, processed } = await setup({}, async () => {
+    await gate;
+    return enc.encode("ok");
+  });
+  const running = [
+    executeSubmission(deps, task(), { signal }),
+    executeSubmission(deps, task(), { signal }),
+  ];
+  await new Promise((r) => setTimeout(r, 10));
+  assert.equal(await code(executeSubmission(deps, task(), { signal })), "ResourceExhausted");
+  release();
+  await Promise.all(running);
+  assert.equal(await code(executeSubmission(deps, task(), { signal })), "OK", "slots come back");
+  processed.close();
+});
+
+Deno.test("a task that reached the performer stays claimed even if it failed", async () => {
+  const { deps, processed } = await setup({}, () => {
+    throw new TaskError("Internal", "performer said no", { reachedPerformer: true });
+  });
+  const t = task();
+  assert.equal(await code(executeSubmission(deps, t, { signal })), "Internal");
+  assert.equal(await processed.state(t.taskId), "failed");
+  assert.equal(
+    await code(executeSubmission(deps, t, { signal })),
+    "AlreadyExists",
+    "not run twice",
+  );
+  processed.close();
+});
+
+Deno.test("a task that never reached the performer can be retried", async () => {
+  let up = false;
+  const { deps, processed } = await setup({}, () => {
+    if (!up) throw new TaskError("Unavailable", "no performer ready");
+    return Promise.resolve(enc.encode("ok"));
+  });
+  const t = task();
+  assert.equal(await code(executeSubmission(deps, t, { signal })), "Unavailable");
+  up = true;
+  assert.equal(await code(executeSubmission(deps, t, { signal })), "OK");
+  processed.close();
+});
+
+Deno.test("processed task ids persist across restarts of the store", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const id = randomTaskId();
+    const first = await openProcessedTasks(`${dir}/tasks.kv`, 60_000);
+    assert.equal(await first.claim(id), true);
+    await first.finish(id, "done");
+    first.close();
+    const second = await openProcessedTasks(`${dir}/tasks.kv`, 60_000);
+    assert.equal(await second.claim(id), false);
+    assert.equal(await second.state(id), "done");
+    second.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
