@@ -12,3 +12,17 @@ export const OPERATOR_PERMISSIONS: readonly string[] = [
   "--allow-read",
   "--allow-env",
 ];
+
+/**
+ * The executor: gRPC and HTTP servers, the Docker socket or API server, its config and keystores
+ * (read), its store (write: Deno KV), the environment (overrides, valueFromEnv). `--allow-sys=uid`
+ * because Node's fs compatibility layer asks for it when the proto files are loaded.
+ */
+export const EXECUTOR_PERMISSIONS: readonly string[] = [
+  "--allow-net",
+  "--allow-read",
+  "--allow-write",
+  "--allow-env",
+  "--allow-sys=uid",
+  "--unstable-kv",
+];

@@ -13,6 +13,8 @@ export type TaskErrorCode =
   | "ResourceExhausted"
   | "Unavailable"
   | "DeadlineExceeded"
+  | "FailedPrecondition"
+  | "Aborted"
   | "Internal";
 
 /** A task that could not be done, and why, in words for the aggregator's operator. */

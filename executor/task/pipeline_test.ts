@@ -11,7 +11,7 @@ import {
   type RunTask,
   type TaskDeps,
 } from "./pipeline.ts";
-import { openProcessedTasks } from "./processed_tasks.ts";
+import { openStore, processedTasks } from "./processed_tasks.ts";
 
 const AVS = "0xCE2Ac75bE2E0951F1F7B288c7a6A9BfB6c331DC4";
 const operatorKey = EcdsaKey.fromHex("0x" + "11".repeat(32));
@@ -24,7 +24,8 @@ const enc = new TextEncoder();
 /** Task-path dependencies with a performer that upper-cases payloads and counts calls. */
 async function setup(overrides: Partial<AvsTaskSettings> = {}, runTask?: RunTask) {
   const calls: string[] = [];
-  const processed = await openProcessedTasks(":memory:", 60_000);
+  const kv = await openStore(":memory:");
+  const processed = processedTasks(kv, 60_000);
   const settings: AvsTaskSettings = {
     aggregators: [{ address: aggregatorKey.address }, {
       address: "0x" + "44".repeat(20),
@@ -45,7 +46,7 @@ async function setup(overrides: Partial<AvsTaskSettings> = {}, runTask?: RunTask
       return Promise.resolve(enc.encode(new TextDecoder().decode(task.payload).toUpperCase()));
     }),
   };
-  return { deps, calls, processed };
+  return { deps, calls, processed: { ...processed, close: () => kv.close() } };
 }
 
 const signal = new AbortController().signal;
@@ -207,14 +208,16 @@ Deno.test("processed task ids persist across restarts of the store", async () =>
   const dir = await Deno.makeTempDir();
   try {
     const id = randomTaskId();
-    const first = await openProcessedTasks(`${dir}/tasks.kv`, 60_000);
+    const kv1 = await openStore(`${dir}/tasks.kv`);
+    const first = processedTasks(kv1, 60_000);
     assert.equal(await first.claim(id), true);
     await first.finish(id, "done");
-    first.close();
-    const second = await openProcessedTasks(`${dir}/tasks.kv`, 60_000);
+    kv1.close();
+    const kv2 = await openStore(`${dir}/tasks.kv`);
+    const second = processedTasks(kv2, 60_000);
     assert.equal(await second.claim(id), false);
     assert.equal(await second.state(id), "done");
-    second.close();
+    kv2.close();
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -22,24 +22,12 @@ export interface ProcessedTasks {
   release(taskId: string): Promise<void>;
   /** The state of an id, if known. */
   state(taskId: string): Promise<TaskState | undefined>;
-  close(): void;
 }
 
 const PREFIX = ["processed-tasks"];
 
-/** A store in the Deno KV database at `path` (`:memory:` for tests). */
-export async function openProcessedTasks(
-  path: string,
-  retentionMs: number,
-): Promise<ProcessedTasks> {
-  let kv: Deno.Kv;
-  try {
-    kv = await Deno.openKv(path);
-  } catch (err) {
-    throw new Error(`Cannot open the task store at ${path}: ${(err as Error).message}`, {
-      cause: err,
-    });
-  }
+/** The processed-task store over an open Deno KV database. */
+export function processedTasks(kv: Deno.Kv, retentionMs: number): ProcessedTasks {
   const key = (taskId: string) => [...PREFIX, taskId.toLowerCase()];
   const put = (taskId: string, state: TaskState) =>
     kv.set(key(taskId), { state, at: Date.now() }, { expireIn: retentionMs });
@@ -61,8 +49,16 @@ export async function openProcessedTasks(
       const entry = await kv.get<{ state: TaskState }>(key(taskId));
       return entry.value?.state;
     },
-    close() {
-      kv.close();
-    },
   };
+}
+
+/** Opens (creating it if needed) the executor's Deno KV database at `path`. */
+export async function openStore(path: string): Promise<Deno.Kv> {
+  try {
+    return await Deno.openKv(path);
+  } catch (err) {
+    throw new Error(`Cannot open the executor store at ${path}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
 }

@@ -190,6 +190,15 @@ export const ExecutorConfig = z.strictObject({
     enabled: z.boolean().default(true),
     tokenTtl: durationMs("5m"),
   }).prefault({}),
+  performerHealth: z.strictObject({
+    interval: durationMs("5s").meta({ description: "How often each performer is checked." }),
+    failureThreshold: z.int().min(1).default(3).meta({
+      description: "Failed checks in a row before an unhealthy performer is restarted.",
+    }),
+    readyTimeout: durationMs("2m").meta({
+      description: "How long a new performer has to become SERVING.",
+    }),
+  }).prefault({}),
   shutdown: z.strictObject({
     removePerformers: z.boolean().default(false),
     drainTimeout: durationMs("30s"),

@@ -1,0 +1,271 @@
+/**
+ * The executor's composition root: config → keys, store, performer runtime (docker or
+ * kubernetes, by the config's one deployment mode) → lifecycle → gRPC servers and HTTP
+ * endpoints. `stop()` drains: health goes NOT_SERVING, in-flight tasks finish (up to the drain
+ * timeout), then performers are kept or removed as configured.
+ * @module
+ */
+
+import * as grpc from "@grpc/grpc-js";
+import {
+  type AvsPerformerConfig,
+  deploymentModeOf,
+  type ExecutorConfig,
+  managementPort,
+} from "../shared/config/executor_config.ts";
+import { HealthServer } from "../shared/grpc/health_server.ts";
+import { startGrpcServer, stopGrpcServer } from "../shared/grpc/server.ts";
+import { executorProto } from "../shared/proto/load.ts";
+import { type Endpoints, serveEndpoints } from "../shared/runtime/http_endpoints.ts";
+import type { Logger } from "../shared/runtime/log.ts";
+import { createExecutorMetrics } from "./metrics.ts";
+import { type EnvEntry, resolveEnv } from "./performer/env.ts";
+import { createRuntime } from "./performer/factory.ts";
+import { type PerformerInfo, PerformerLifecycle } from "./performer/lifecycle.ts";
+import type { PerformerImage } from "../shared/config/executor_config.ts";
+import { ManagementAuth } from "./server/management_auth.ts";
+import {
+  type DeployArtifactRequest,
+  managementServiceHandlers,
+} from "./server/management_service.ts";
+import { taskServiceHandlers } from "./server/task_service.ts";
+import { loadSigningKeys } from "./signing/keys.ts";
+import { ConcurrencyLimits } from "./task/concurrency.ts";
+import { TaskError } from "./task/errors.ts";
+import type { AvsTaskSettings } from "./task/pipeline.ts";
+import { openStore, processedTasks } from "./task/processed_tasks.ts";
+
+/** Options of the executor process. */
+export interface ExecutorOptions {
+  log: Logger;
+  /** The process environment (for `valueFromEnv`). */
+  env: Record<string, string>;
+  /** Directory that relative paths in the config are relative to. */
+  baseDir: string;
+  /** Bind host of the gRPC and HTTP servers (default 0.0.0.0). */
+  host?: string;
+}
+
+/** A running executor. */
+export interface RunningExecutor {
+  grpcPort: number;
+  managementPort: number;
+  httpPort?: number;
+  lifecycle: PerformerLifecycle;
+  stop(): Promise<void>;
+}
+
+/** Starts everything; resolves once the servers listen (performers may still be starting). */
+export async function startExecutor(
+  config: ExecutorConfig,
+  options: ExecutorOptions,
+): Promise<RunningExecutor> {
+  const { log } = options;
+  const mode = deploymentModeOf(config);
+  const keys = await loadSigningKeys(config.operator.signingKeys, { baseDir: options.baseDir });
+  await Deno.mkdir(resolvePath(options.baseDir, config.storage.path), { recursive: true });
+  const kv = await openStore(`${resolvePath(options.baseDir, config.storage.path)}/executor.kv`);
+  const runtime = await createRuntime(config, {
+    executorId: config.operator.address.toLowerCase(),
+    log,
+  });
+  const lifecycle = new PerformerLifecycle({
+    runtime,
+    log,
+    healthIntervalMs: config.performerHealth.interval,
+    unhealthyThreshold: config.performerHealth.failureThreshold,
+    readyTimeoutMs: config.performerHealth.readyTimeout,
+  });
+  const metrics = createExecutorMetrics(lifecycle);
+  const byAvs = new Map(config.avsPerformers.map((p) => [p.avsAddress.toLowerCase(), p]));
+
+  const deploy = (
+    p: AvsPerformerConfig,
+    image: PerformerImage,
+    extraEnv: EnvEntry[] = [],
+    sa?: string,
+  ) =>
+    lifecycle.deploy({
+      avsAddress: p.avsAddress,
+      image,
+      env: resolveEnv([...p.envs, ...extraEnv], options.env, mode),
+      kubernetes: p.kubernetes &&
+        { ...p.kubernetes, serviceAccountName: sa || p.kubernetes.serviceAccountName },
+    });
+  await adoptOrDeploy(config, lifecycle, kv, deploy, log);
+  lifecycle.startMonitoring();
+
+  const taskDeps = {
+    operatorAddress: config.operator.address,
+    avs: new Map<string, AvsTaskSettings>(
+      config.avsPerformers.map((p) => [p.avsAddress.toLowerCase(), {
+        aggregators: p.aggregators,
+        scheme: p.signingCurve ?? (keys.bn254 ? "bn254" : "ecdsa"),
+        taskTimeoutMs: p.taskTimeout,
+      }]),
+    ),
+    keys,
+    processed: processedTasks(kv, config.storage.retention),
+    limits: new ConcurrencyLimits(
+      new Map(config.avsPerformers.map((p) => [p.avsAddress.toLowerCase(), p.maxConcurrentTasks])),
+    ),
+    runTask: lifecycle.runTask.bind(lifecycle),
+    log,
+  };
+  const proto = executorProto().eigenlayer.hourglass.v1;
+  const health = new HealthServer({ "": "SERVING" });
+  const services: {
+    definition: grpc.ServiceDefinition;
+    implementation: grpc.UntypedServiceImplementation;
+  }[] = [
+    {
+      definition: proto.ExecutorService.service,
+      implementation: taskServiceHandlers(taskDeps, { log, observe: metrics.task }),
+    },
+    { definition: health.definition, implementation: health.implementation },
+  ];
+  const management = {
+    definition: proto.ExecutorManagementService.service,
+    implementation: managementServiceHandlers({
+      lifecycle,
+      auth: config.managementAuth.enabled
+        ? new ManagementAuth(config.operator.address, config.managementAuth.tokenTtl)
+        : null,
+      log,
+      deployArtifact: async (req: DeployArtifactRequest): Promise<PerformerInfo> => {
+        const p = byAvs.get(req.avsAddress.toLowerCase());
+        if (!p) {
+          throw new TaskError(
+            "NotFound",
+            `AVS ${req.avsAddress} is not configured on this executor`,
+          );
+        }
+        const image = artifactImage(req);
+        const info = await deploy(p, image, req.env, req.kubernetes?.serviceAccountName);
+        await kv.set(["deployments", p.avsAddress.toLowerCase()], { image });
+        return info;
+      },
+    }, proto.ExecutorManagementService.service),
+  };
+  const host = options.host ?? "0.0.0.0";
+  const sharedPort = managementPort(config) === config.grpcPort;
+  const taskServer = await startGrpcServer({
+    host,
+    port: config.grpcPort,
+    services: sharedPort ? [...services, management] : services,
+  });
+  const mgmtServer = sharedPort
+    ? taskServer
+    : await startGrpcServer({ host, port: managementPort(config), services: [management] });
+  const endpoints: Endpoints = serveEndpoints({
+    healthAddress: { hostname: host, port: config.httpPort },
+    metricsAddress: { hostname: host, port: config.httpPort },
+    // Ready when every AVS has a performer in service.
+    readyz: () => config.avsPerformers.every((p) => lifecycle.hasCurrent(p.avsAddress)),
+    renderMetrics: async () => ({
+      body: await metrics.registry.metrics(),
+      contentType: metrics.registry.contentType,
+    }),
+  });
+  log("info", "executor started", {
+    mode,
+    operator: config.operator.address,
+    grpcPort: taskServer.port,
+    managementPort: mgmtServer.port,
+    httpPort: endpoints.healthPort,
+    avs: config.avsPerformers.map((p) => p.avsAddress),
+  });
+  return {
+    grpcPort: taskServer.port,
+    managementPort: mgmtServer.port,
+    httpPort: endpoints.healthPort,
+    lifecycle,
+    async stop() {
+      health.shutdown();
+      const grace = config.shutdown.drainTimeout;
+      await Promise.all([
+        stopGrpcServer(taskServer.server, grace),
+        sharedPort ? undefined : stopGrpcServer(mgmtServer.server, grace),
+      ]);
+      await lifecycle.shutdown({
+        removePerformers: config.shutdown.removePerformers,
+        drainTimeoutMs: grace,
+      });
+      await endpoints.shutdown();
+      kv.close();
+      log("info", "executor stopped");
+    },
+  };
+}
+
+/** The image of a DeployArtifact request: `registry_url` with a digest, or with a tag in it. */
+function artifactImage(req: DeployArtifactRequest): PerformerImage {
+  if (!req.registryUrl) throw new TaskError("InvalidArgument", "registry_url is required");
+  if (req.digest) {
+    if (!/^sha256:[0-9a-f]{64}$/.test(req.digest)) {
+      throw new TaskError("InvalidArgument", "digest must be sha256:<64 hex>");
+    }
+    return { repository: req.registryUrl, tag: "", digest: req.digest };
+  }
+  const match = /^(.*[^/]):([\w][\w.-]{0,127})$/.exec(req.registryUrl);
+  if (!match) {
+    throw new TaskError(
+      "InvalidArgument",
+      "registry_url needs a tag (repo:tag) when no digest is given",
+    );
+  }
+  return { repository: match[1], tag: match[2] };
+}
+
+/**
+ * After a restart: adopt, per AVS, the newest running performer this executor made with the
+ * image it should run (the last deployed, else the configured one); remove the others; deploy
+ * where nothing could be adopted.
+ */
+async function adoptOrDeploy(
+  config: ExecutorConfig,
+  lifecycle: PerformerLifecycle,
+  kv: Deno.Kv,
+  deploy: (p: AvsPerformerConfig, image: PerformerImage) => Promise<unknown>,
+  log: Logger,
+): Promise<void> {
+  const owned = await lifecycle.listOwnedInstances();
+  const adopted = new Set<string>();
+  for (const p of config.avsPerformers) {
+    const key = p.avsAddress.toLowerCase();
+    const deployed = (await kv.get<{ image: PerformerImage }>(["deployments", key])).value?.image;
+    const wanted = deployed ?? p.image;
+    const candidates = owned
+      .filter((i) => i.avsAddress.toLowerCase() === key && sameImage(i.image, wanted))
+      .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
+    for (const candidate of candidates) {
+      if (await lifecycle.adopt(candidate)) {
+        adopted.add(candidate.performerId);
+        log("info", "adopted a running performer", {
+          avs: p.avsAddress,
+          performerId: candidate.performerId,
+        });
+        break;
+      }
+    }
+    if (!lifecycle.hasCurrent(p.avsAddress)) {
+      await deploy(p, wanted).catch((err) =>
+        log("error", "initial deploy failed", { avs: p.avsAddress, error: err.message })
+      );
+    }
+  }
+  for (const instance of owned) {
+    if (!adopted.has(instance.performerId)) {
+      log("info", "removing a leftover performer", { performerId: instance.performerId });
+      await lifecycle.removeInstance(instance);
+    }
+  }
+}
+
+function sameImage(a: PerformerImage, b: PerformerImage): boolean {
+  return a.repository === b.repository && (a.digest || a.tag) === (b.digest || b.tag);
+}
+
+function resolvePath(baseDir: string, path: string): string {
+  return path.startsWith("/") ? path : `${baseDir}/${path}`;
+}

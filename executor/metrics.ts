@@ -1,0 +1,58 @@
+/**
+ * The executor's Prometheus metrics: tasks by AVS and outcome, task latency, and performers by
+ * AVS and status (read from the lifecycle at scrape time).
+ * @module
+ */
+
+import client from "prom-client";
+import type { PerformerLifecycle } from "./performer/lifecycle.ts";
+
+/** The executor's metric registry and its observers. */
+export interface ExecutorMetrics {
+  registry: client.Registry;
+  /** Records a finished task. */
+  task(avs: string, status: string, seconds: number): void;
+}
+
+/** Creates the metrics of one executor. */
+export function createExecutorMetrics(lifecycle: PerformerLifecycle): ExecutorMetrics {
+  const registry = new client.Registry();
+  const registers = [registry];
+  const tasks = new client.Counter({
+    name: "hourglass_executor_tasks_total",
+    help: "Tasks received, by AVS and final gRPC status",
+    labelNames: ["avs", "status"],
+    registers,
+  });
+  const duration = new client.Histogram({
+    name: "hourglass_executor_task_duration_seconds",
+    help: "Time from receiving a task to answering it",
+    labelNames: ["avs"],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    registers,
+  });
+  new client.Gauge({
+    name: "hourglass_executor_performers",
+    help: "Performers by AVS, status and health",
+    labelNames: ["avs", "status", "healthy"],
+    registers,
+    async collect() {
+      this.reset();
+      for (const p of await lifecycle.list()) {
+        const labels = {
+          avs: p.avsAddress.toLowerCase(),
+          status: p.status,
+          healthy: String(p.applicationHealthy),
+        };
+        this.inc(labels, 1);
+      }
+    },
+  });
+  return {
+    registry,
+    task(avs, status, seconds) {
+      tasks.inc({ avs: avs.toLowerCase(), status });
+      duration.observe({ avs: avs.toLowerCase() }, seconds);
+    },
+  };
+}

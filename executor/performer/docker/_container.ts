@@ -1,0 +1,243 @@
+/**
+ * Pure translations between the performer runtime's types and the Engine API's container
+ * documents: the create body from an instance spec, and instances and runtime states from
+ * inspect answers. No I/O here, so every rule is unit-tested without an engine.
+ * @module
+ */
+
+import type { PerformerImage } from "../../../shared/config/executor_config.ts";
+import {
+  imageReference,
+  INSTANCE_LABELS,
+  type InstanceSpec,
+  type PerformerInstance,
+  type RuntimeState,
+} from "../runtime.ts";
+import { DockerRuntimeError } from "./errors.ts";
+
+/** The port existing Hourglass performer images listen on (set as GRPC_PORT). */
+export const PERFORMER_PORT = 8080;
+/** The container port key of the Engine API. */
+export const PORT_KEY = `${PERFORMER_PORT}/tcp`;
+/** Docker-mode label keeping the image as configured (`repo:tag[@digest]`) for adoption. */
+export const IMAGE_LABEL = "hourglass.eigenlayer.io/image";
+/** Variables the runtime sets itself; entries of the spec with these names are replaced. */
+export const RESERVED_ENV = ["GRPC_PORT", "AVS_ADDRESS"] as const;
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+const NAME_COMPONENT = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
+const REPOSITORY = new RegExp(
+  `^(?:[a-zA-Z0-9](?:[a-zA-Z0-9.-]*[a-zA-Z0-9])?(?::[0-9]+)?/)?` +
+    `${NAME_COMPONENT}(?:/${NAME_COMPONENT})*$`,
+);
+const TAG = /^[\w][\w.-]{0,127}$/;
+const DIGEST = /^sha256:[0-9a-f]{64}$/;
+
+/** The fields of `GET /containers/{id}/json` this runtime reads. */
+export interface ContainerInspect {
+  Id: string;
+  Name: string;
+  Created: string;
+  Config: { Image: string; Labels: Record<string, string> | null; Env?: string[] | null };
+  State: {
+    Status: string;
+    Running: boolean;
+    Paused?: boolean;
+    OOMKilled?: boolean;
+    ExitCode: number;
+    Error?: string;
+  };
+  HostConfig: {
+    PortBindings?: Record<string, PortBinding[] | null> | null;
+    NetworkMode?: string;
+    AutoRemove?: boolean;
+    RestartPolicy?: { Name: string };
+  };
+  NetworkSettings: {
+    Ports?: Record<string, PortBinding[] | null> | null;
+    Networks?: Record<string, { IPAddress?: string }> | null;
+  };
+}
+
+/** One host binding of a container port. */
+export interface PortBinding {
+  HostIp: string;
+  HostPort: string;
+}
+
+/** Checks what the engine would otherwise reject late, or misread as a path; throws InvalidSpec. */
+export function validateSpec(spec: InstanceSpec): void {
+  const invalid = (what: string) =>
+    new DockerRuntimeError("InvalidSpec", `Cannot run performer "${spec.performerId}": ${what}`);
+  if (!DNS_LABEL.test(spec.performerId)) {
+    throw invalid("the performer id must be a DNS-1123 label (a-z, 0-9, '-'; at most 63)");
+  }
+  if (!ADDRESS.test(spec.avsAddress)) {
+    throw invalid(`the AVS address "${spec.avsAddress}" is not a 0x address of 40 hex digits`);
+  }
+  const { repository, tag, digest } = spec.image;
+  if (!REPOSITORY.test(repository)) throw invalid(`"${repository}" is not an image repository`);
+  if (!TAG.test(tag)) throw invalid(`"${tag}" is not an image tag`);
+  if (digest !== undefined && !DIGEST.test(digest)) {
+    throw invalid(`"${digest}" is not an image digest (sha256:<64 hex digits>)`);
+  }
+}
+
+/** `hourglass-<first 8 hex of the AVS>-<performer id>`: unique because performer ids are. */
+export function containerName(spec: Pick<InstanceSpec, "avsAddress" | "performerId">): string {
+  return `hourglass-${spec.avsAddress.slice(2, 10).toLowerCase()}-${spec.performerId}`;
+}
+
+/** The container's environment, and which spec entries the runtime's own values replaced. */
+export function containerEnv(spec: InstanceSpec): { env: string[]; replaced: string[] } {
+  const env: string[] = [];
+  const replaced: string[] = [];
+  for (const entry of spec.env) {
+    if (!("value" in entry)) {
+      throw new DockerRuntimeError(
+        "InvalidSpec",
+        `Cannot run performer "${spec.performerId}": env "${entry.name}" takes its value from ` +
+          `a Kubernetes Secret or ConfigMap, which only deploymentMode kubernetes resolves`,
+      );
+    }
+    if ((RESERVED_ENV as readonly string[]).includes(entry.name)) replaced.push(entry.name);
+    else env.push(`${entry.name}=${entry.value}`);
+  }
+  env.push(`GRPC_PORT=${PERFORMER_PORT}`, `AVS_ADDRESS=${spec.avsAddress}`);
+  return { env, replaced };
+}
+
+/** The `POST /containers/create` body: labelled, loopback-only or on `network`, no auto-remove. */
+export function createBody(
+  spec: InstanceSpec,
+  options: { executorId: string; env: string[]; network?: string },
+): Record<string, unknown> {
+  const { network } = options;
+  return {
+    Image: imageReference(spec.image),
+    Env: options.env,
+    Labels: {
+      [INSTANCE_LABELS.avs]: spec.avsAddress.toLowerCase(),
+      [INSTANCE_LABELS.performerId]: spec.performerId,
+      [INSTANCE_LABELS.executor]: options.executorId,
+      [IMAGE_LABEL]: imageLabel(spec.image),
+    },
+    ExposedPorts: { [PORT_KEY]: {} },
+    HostConfig: {
+      // Crash evidence (exit code, logs) stays until the executor removes the container, and
+      // restarts are the executor's, with its own back-off: the engine must not race it.
+      AutoRemove: false,
+      RestartPolicy: { Name: "no" },
+      ...(network ? { NetworkMode: network } : {
+        // An empty HostPort lets the engine pick a free port; HostIp keeps it off other
+        // interfaces (performers serve plaintext, without authentication).
+        PortBindings: { [PORT_KEY]: [{ HostIp: "127.0.0.1", HostPort: "" }] },
+      }),
+    },
+    ...(network ? { NetworkingConfig: { EndpointsConfig: { [network]: {} } } } : {}),
+  };
+}
+
+/**
+ * `127.0.0.1:<published port>`, or `<container name>:8080` on the configured network; "" when
+ * neither is known (Docker forgets a random host port while the container is stopped).
+ */
+export function endpointOf(inspect: ContainerInspect, network?: string): string {
+  const published = [
+    ...(inspect.NetworkSettings.Ports?.[PORT_KEY] ?? []),
+    // Podman also writes the chosen port back here, and keeps it while stopped.
+    ...(inspect.HostConfig.PortBindings?.[PORT_KEY] ?? []),
+  ].find((b) => /^[1-9][0-9]*$/.test(b.HostPort));
+  if (published) return `127.0.0.1:${published.HostPort}`;
+  if (network && inspect.NetworkSettings.Networks?.[network]) {
+    return `${inspect.Name.replace(/^\//, "")}:${PERFORMER_PORT}`;
+  }
+  return "";
+}
+
+/** The instance an inspected container stands for; undefined when it lacks our labels. */
+export function instanceOf(
+  inspect: ContainerInspect,
+  network?: string,
+): PerformerInstance | undefined {
+  const labels = inspect.Config.Labels ?? {};
+  const performerId = labels[INSTANCE_LABELS.performerId];
+  const avsAddress = labels[INSTANCE_LABELS.avs];
+  if (!performerId || !avsAddress) return undefined;
+  return {
+    performerId,
+    avsAddress,
+    image: parseImage(labels[IMAGE_LABEL] ?? inspect.Config.Image),
+    endpoint: endpointOf(inspect, network),
+    resourceId: inspect.Id,
+    createdAt: new Date(inspect.Created),
+  };
+}
+
+/**
+ * The runtime state of a container. With no restart policy a stopped container stays stopped
+ * until `restart()`, so every stopped state is `failed`; paused or restarting ones are not.
+ */
+export function runtimeStateOf(inspect: ContainerInspect): RuntimeState {
+  const s = inspect.State;
+  switch (s.Status) {
+    case "running":
+      return s.Paused ? { running: false, detail: "paused" } : { running: true };
+    case "created":
+      return s.Error
+        ? { running: false, failed: true, detail: `could not start: ${s.Error}` }
+        : { running: false, detail: "created, not started" };
+    case "exited":
+    case "stopped":
+      return { running: false, failed: true, detail: exitDetail(s) };
+    case "dead":
+      return { running: false, failed: true, detail: `dead${s.Error ? `: ${s.Error}` : ""}` };
+    case "removing":
+      return { running: false, failed: true, detail: "being removed" };
+    default:
+      // "paused", "restarting", "stopping", and whatever an engine adds later.
+      return { running: false, detail: s.Status || "unknown state" };
+  }
+}
+
+/** The state of a container the engine no longer knows. */
+export function goneState(id: string): RuntimeState {
+  return { running: false, failed: true, detail: `container ${id.slice(0, 12)} no longer exists` };
+}
+
+const SIGNALS: Record<number, string> = {
+  1: "SIGHUP",
+  2: "SIGINT",
+  6: "SIGABRT",
+  9: "SIGKILL",
+  15: "SIGTERM",
+};
+
+function exitDetail(s: ContainerInspect["State"]): string {
+  let detail = `exited with code ${s.ExitCode}`;
+  if (s.OOMKilled) detail += " (out of memory)";
+  else if (s.ExitCode > 128 && s.ExitCode < 160) {
+    const n = s.ExitCode - 128;
+    detail += ` (killed by signal ${SIGNALS[n] ?? n})`;
+  }
+  return s.Error ? `${detail}: ${s.Error}` : detail;
+}
+
+/** `repo:tag` or `repo:tag@digest`: a valid reference that keeps the tag of pinned images. */
+function imageLabel(image: PerformerImage): string {
+  const tagged = `${image.repository}:${image.tag}`;
+  return image.digest ? `${tagged}@${image.digest}` : tagged;
+}
+
+/** Parses `repo[:tag][@digest]`; the tag is "latest" when the reference has none. */
+export function parseImage(reference: string): PerformerImage {
+  const [named, digest] = reference.split("@", 2);
+  const colon = named.lastIndexOf(":");
+  const hasTag = colon > named.lastIndexOf("/");
+  return {
+    repository: hasTag ? named.slice(0, colon) : named,
+    tag: hasTag ? named.slice(colon + 1) : "latest",
+    ...(digest ? { digest } : {}),
+  };
+}

@@ -1,0 +1,221 @@
+import assert from "node:assert/strict";
+import { INSTANCE_LABELS, type InstanceSpec } from "../runtime.ts";
+import {
+  containerEnv,
+  type ContainerInspect,
+  containerName,
+  createBody,
+  endpointOf,
+  IMAGE_LABEL,
+  instanceOf,
+  parseImage,
+  runtimeStateOf,
+  validateSpec,
+} from "./_container.ts";
+import { DockerRuntimeError } from "./errors.ts";
+
+const AVS = "0xAbCdEf0123456789abcdef0123456789ABCDEF01";
+const DIGEST = "sha256:" + "0a".repeat(32);
+
+function spec(overrides: Partial<InstanceSpec> = {}): InstanceSpec {
+  return {
+    performerId: "abcdef01-1a2b3c4d",
+    avsAddress: AVS,
+    image: { repository: "ghcr.io/layr-labs/hello", tag: "v1.2.0" },
+    env: [{ name: "HELLO_VERSION", value: "v1" }],
+    ...overrides,
+  };
+}
+
+function inspected(overrides: {
+  State?: Partial<ContainerInspect["State"]>;
+  HostConfig?: ContainerInspect["HostConfig"];
+  NetworkSettings?: ContainerInspect["NetworkSettings"];
+  Labels?: Record<string, string>;
+} = {}): ContainerInspect {
+  return {
+    Id: "0123456789abcdef".repeat(4),
+    Name: "/hourglass-abcdef01-p1",
+    Created: "2026-01-02T03:04:05.123456789Z",
+    Config: {
+      Image: "ghcr.io/layr-labs/hello:v1.2.0",
+      Labels: overrides.Labels ?? {
+        [INSTANCE_LABELS.avs]: AVS.toLowerCase(),
+        [INSTANCE_LABELS.performerId]: "p1",
+        [INSTANCE_LABELS.executor]: "ex",
+        [IMAGE_LABEL]: `ghcr.io/layr-labs/hello:v1.2.0@${DIGEST}`,
+      },
+    },
+    State: { Status: "running", Running: true, ExitCode: 0, ...overrides.State },
+    HostConfig: overrides.HostConfig ?? {},
+    NetworkSettings: overrides.NetworkSettings ?? {},
+  };
+}
+
+const invalidSpec = (err: unknown) =>
+  err instanceof DockerRuntimeError && err.reason === "InvalidSpec";
+
+Deno.test("containerName: hourglass-<first 8 hex of the AVS, lower-case>-<performer id>", () => {
+  assert.equal(containerName(spec()), "hourglass-abcdef01-abcdef01-1a2b3c4d");
+});
+
+Deno.test("validateSpec accepts real references and refuses ones that would misroute a path", () => {
+  validateSpec(spec());
+  validateSpec(spec({ image: { repository: "localhost:5000/a/b_c", tag: "x", digest: DIGEST } }));
+  validateSpec(spec({ image: { repository: "hourglass/hello-performer", tag: "test" } }));
+  const bad: Partial<InstanceSpec>[] = [
+    { performerId: "Upper" },
+    { performerId: "x".repeat(64) },
+    { avsAddress: "0x1234" },
+    { image: { repository: "a/../../containers/x", tag: "v1" } },
+    { image: { repository: "Hello", tag: "v1" } },
+    { image: { repository: "a", tag: "v1?x=1" } },
+    { image: { repository: "a", tag: "v1", digest: "sha256:short" } },
+  ];
+  for (const overrides of bad) {
+    assert.throws(() => validateSpec(spec(overrides)), invalidSpec, JSON.stringify(overrides));
+  }
+});
+
+Deno.test("containerEnv: spec values, then GRPC_PORT=8080 and AVS_ADDRESS; reserved names replaced", () => {
+  const { env, replaced } = containerEnv(spec({
+    env: [{ name: "A", value: "1" }, { name: "GRPC_PORT", value: "9999" }, {
+      name: "B",
+      value: "",
+    }],
+  }));
+  assert.deepEqual(env, ["A=1", "B=", "GRPC_PORT=8080", `AVS_ADDRESS=${AVS}`]);
+  assert.deepEqual(replaced, ["GRPC_PORT"]);
+});
+
+Deno.test("containerEnv refuses Kubernetes-only valueFrom entries, without quoting any value", () => {
+  const withSecret = spec({
+    env: [{ name: "TOKEN", value: "s3cret" }, {
+      name: "KEY",
+      valueFrom: { secretKeyRef: { name: "keys", key: "k" } },
+    }],
+  });
+  assert.throws(
+    () => containerEnv(withSecret),
+    (err: Error) =>
+      invalidSpec(err) && /env "KEY"/.test(err.message) && !/s3cret/.test(err.message),
+  );
+});
+
+Deno.test("createBody: labels, loopback-only random port, no auto-remove, no restart policy", () => {
+  const body = createBody(spec({ image: { repository: "r/x", tag: "t", digest: DIGEST } }), {
+    executorId: "exec-1",
+    env: ["A=1"],
+  });
+  assert.deepEqual(body, {
+    Image: `r/x@${DIGEST}`,
+    Env: ["A=1"],
+    Labels: {
+      [INSTANCE_LABELS.avs]: AVS.toLowerCase(),
+      [INSTANCE_LABELS.performerId]: "abcdef01-1a2b3c4d",
+      [INSTANCE_LABELS.executor]: "exec-1",
+      [IMAGE_LABEL]: `r/x:t@${DIGEST}`,
+    },
+    ExposedPorts: { "8080/tcp": {} },
+    HostConfig: {
+      AutoRemove: false,
+      RestartPolicy: { Name: "no" },
+      PortBindings: { "8080/tcp": [{ HostIp: "127.0.0.1", HostPort: "" }] },
+    },
+  });
+});
+
+Deno.test("createBody with a network: attached to it, nothing published", () => {
+  const body = createBody(spec(), { executorId: "e", env: [], network: "hourglass" });
+  assert.deepEqual(body.HostConfig, {
+    AutoRemove: false,
+    RestartPolicy: { Name: "no" },
+    NetworkMode: "hourglass",
+  });
+  assert.deepEqual(body.NetworkingConfig, { EndpointsConfig: { hourglass: {} } });
+});
+
+Deno.test("endpointOf: the published port, Podman's kept binding, the network name, or empty", () => {
+  const binding = (HostPort: string) => ({ "8080/tcp": [{ HostIp: "127.0.0.1", HostPort }] });
+  assert.equal(
+    endpointOf(inspected({ NetworkSettings: { Ports: binding("41234") } })),
+    "127.0.0.1:41234",
+  );
+  // Docker: stopped, the random port is forgotten and PortBindings holds the request ("").
+  assert.equal(
+    endpointOf(inspected({ HostConfig: { PortBindings: binding("") }, NetworkSettings: {} })),
+    "",
+  );
+  // Podman: the chosen port is written back into PortBindings.
+  assert.equal(
+    endpointOf(inspected({ HostConfig: { PortBindings: binding("40000") }, NetworkSettings: {} })),
+    "127.0.0.1:40000",
+  );
+  const onNetwork = inspected({ NetworkSettings: { Networks: { hourglass: {} } } });
+  assert.equal(endpointOf(onNetwork, "hourglass"), "hourglass-abcdef01-p1:8080");
+  assert.equal(endpointOf(onNetwork, "other"), "");
+});
+
+Deno.test("instanceOf reads labels back, keeping the tag of a pinned image", () => {
+  const instance = instanceOf(
+    inspected({
+      NetworkSettings: { Ports: { "8080/tcp": [{ HostIp: "127.0.0.1", HostPort: "1" }] } },
+    }),
+  );
+  assert.deepEqual(instance, {
+    performerId: "p1",
+    avsAddress: AVS.toLowerCase(),
+    image: { repository: "ghcr.io/layr-labs/hello", tag: "v1.2.0", digest: DIGEST },
+    endpoint: "127.0.0.1:1",
+    resourceId: "0123456789abcdef".repeat(4),
+    createdAt: new Date("2026-01-02T03:04:05.123Z"),
+  });
+  assert.equal(instanceOf(inspected({ Labels: { [INSTANCE_LABELS.executor]: "ex" } })), undefined);
+});
+
+Deno.test("parseImage handles registry ports, missing tags and digests", () => {
+  assert.deepEqual(parseImage("localhost:5000/a/b:v1"), {
+    repository: "localhost:5000/a/b",
+    tag: "v1",
+  });
+  assert.deepEqual(parseImage("localhost:5000/a/b"), {
+    repository: "localhost:5000/a/b",
+    tag: "latest",
+  });
+  assert.deepEqual(parseImage(`a:t@${DIGEST}`), { repository: "a", tag: "t", digest: DIGEST });
+});
+
+Deno.test("runtimeStateOf: running, stopped states failed with their reason, transient ones not", () => {
+  const state = (s: Partial<ContainerInspect["State"]>) => runtimeStateOf(inspected({ State: s }));
+  assert.deepEqual(state({}), { running: true });
+  assert.deepEqual(state({ Status: "running", Paused: true }), {
+    running: false,
+    detail: "paused",
+  });
+  assert.deepEqual(state({ Status: "exited", Running: false, ExitCode: 3 }), {
+    running: false,
+    failed: true,
+    detail: "exited with code 3",
+  });
+  assert.equal(
+    state({ Status: "exited", Running: false, ExitCode: 137 }).detail,
+    "exited with code 137 (killed by signal SIGKILL)",
+  );
+  assert.equal(
+    state({ Status: "exited", Running: false, ExitCode: 137, OOMKilled: true }).detail,
+    "exited with code 137 (out of memory)",
+  );
+  assert.deepEqual(
+    state({ Status: "created", Running: false, ExitCode: 127, Error: "exec: not found" }),
+    { running: false, failed: true, detail: "could not start: exec: not found" },
+  );
+  assert.deepEqual(state({ Status: "created", Running: false }), {
+    running: false,
+    detail: "created, not started",
+  });
+  assert.equal(state({ Status: "dead", Running: false }).failed, true);
+  assert.deepEqual(state({ Status: "restarting", Running: false }), {
+    running: false,
+    detail: "restarting",
+  });
+});

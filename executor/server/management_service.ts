@@ -1,0 +1,131 @@
+/**
+ * `ExecutorManagementService`: deploy (blue-green, in the configured mode), list (live health),
+ * remove, and challenge tokens. When management auth is on, every call but GetChallengeToken
+ * must carry a signed, single-use token (see `management_auth.ts`).
+ * @module
+ */
+
+import * as grpc from "@grpc/grpc-js";
+import type { Logger } from "../../shared/runtime/log.ts";
+import {
+  DeployError,
+  type PerformerInfo,
+  type PerformerLifecycle,
+} from "../performer/lifecycle.ts";
+import { TaskError } from "../task/errors.ts";
+import { toServiceError } from "./grpc_status.ts";
+import { canonicalRequestBytes, type ManagementAuth } from "./management_auth.ts";
+
+/** A DeployArtifactRequest as grpc-js decodes it. */
+export interface DeployArtifactRequest {
+  avsAddress: string;
+  digest: string;
+  registryUrl: string;
+  env: {
+    name: string;
+    value: string;
+    valueFromEnv: string;
+    kubernetesEnv?: {
+      valueFrom?: { secretKeyRef?: KeyRef | null; configMapKeyRef?: KeyRef | null } | null;
+    } | null;
+  }[];
+  kubernetes?: { serviceAccountName: string } | null;
+  auth?: { challengeToken: string; signature: Uint8Array } | null;
+}
+type KeyRef = { name: string; key: string };
+
+/** What the service needs from the executor. */
+export interface ManagementDeps {
+  lifecycle: PerformerLifecycle;
+  /** null when management auth is off. */
+  auth: ManagementAuth | null;
+  /** Starts a blue-green deploy of a new artifact; resolves with the new performer. */
+  deployArtifact(request: DeployArtifactRequest): Promise<PerformerInfo>;
+  log?: Logger;
+}
+
+type Handler = (request: Record<string, unknown>) => Promise<unknown>;
+
+/** Handlers of ExecutorManagementService, given its service definition (for request bytes). */
+export function managementServiceHandlers(
+  deps: ManagementDeps,
+  definition: grpc.ServiceDefinition,
+): grpc.UntypedServiceImplementation {
+  const handlers: Record<string, Handler> = {
+    DeployArtifact: async (req) => {
+      const info = await deps.deployArtifact(req as unknown as DeployArtifactRequest).catch(
+        (err) => {
+          throw err instanceof DeployError
+            ? new TaskError("Unavailable", err.message, { cause: err })
+            : err;
+        },
+      );
+      return {
+        success: true,
+        message: `Performer ${info.performerId} is in service`,
+        deploymentId: info.performerId,
+      };
+    },
+    ListPerformers: async (req) => {
+      const list = await deps.lifecycle.list((req.avsAddress as string) || undefined);
+      return { performers: list.map(toMessage) };
+    },
+    RemovePerformer: async (req) => {
+      const removed = await deps.lifecycle.remove(req.performerId as string);
+      if (!removed) throw new TaskError("NotFound", `No performer ${req.performerId}`);
+      return { success: true, message: `Performer ${req.performerId} removed` };
+    },
+  };
+  const impl: grpc.UntypedServiceImplementation = {
+    GetChallengeToken(
+      call: grpc.ServerUnaryCall<{ operatorAddress: string }, unknown>,
+      callback: grpc.sendUnaryData<unknown>,
+    ) {
+      try {
+        if (!deps.auth) {
+          throw new TaskError("Unavailable", "Management auth is disabled on this executor");
+        }
+        const { token, expiresAt } = deps.auth.issue(call.request.operatorAddress);
+        callback(null, { challengeToken: token, expiresAt: String(expiresAt) });
+      } catch (err) {
+        callback(toServiceError(err));
+      }
+    },
+  };
+  for (const [method, handler] of Object.entries(handlers)) {
+    impl[method] = (
+      call: grpc.ServerUnaryCall<Record<string, unknown>, unknown>,
+      callback: grpc.sendUnaryData<unknown>,
+    ) => {
+      (async () => {
+        if (deps.auth) {
+          const bytes = canonicalRequestBytes(definition[method].requestSerialize, call.request);
+          deps.auth.verify(method, call.request.auth as never, bytes);
+        }
+        return await handler(call.request);
+      })().then(
+        (res) => callback(null, res),
+        (err) => {
+          deps.log?.("warn", "management call failed", { method, error: (err as Error).message });
+          callback(toServiceError(err));
+        },
+      );
+    };
+  }
+  return impl;
+}
+
+function toMessage(p: PerformerInfo) {
+  return {
+    performerId: p.performerId,
+    avsAddress: p.avsAddress,
+    status: p.status,
+    artifactRegistry: p.instance.image.repository,
+    artifactDigest: p.instance.image.digest ?? "",
+    artifactTag: p.instance.image.tag,
+    resourceHealthy: p.resourceHealthy,
+    applicationHealthy: p.applicationHealthy,
+    lastHealthCheck: p.lastHealthCheck?.toISOString() ?? "",
+    containerId: p.instance.resourceId,
+  };
+}

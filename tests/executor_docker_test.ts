@@ -1,0 +1,360 @@
+/**
+ * The executor in docker mode, end to end with real parts: the executor process, Podman's
+ * Docker API running the sample performer image, and an "aggregator" that signs tasks and calls
+ * SubmitTask over gRPC.
+ */
+
+import * as grpc from "@grpc/grpc-js";
+import assert from "node:assert/strict";
+import { executorClient, signedSubmission } from "../dev/aggregator_client.ts";
+import { managementClient } from "../dev/management_client.ts";
+import { resultDigest } from "../executor/signing/digests.ts";
+import { EcdsaKey, recoverAddress } from "../executor/signing/ecdsa.ts";
+import type { TaskResultMessage } from "../executor/task/pipeline.ts";
+import { eventually } from "./fixture/eventually.ts";
+import {
+  AGGREGATOR_KEY,
+  EXECUTOR_AVS,
+  executorConfig,
+  type ExecutorProcess,
+  OPERATOR_KEY,
+  startExecutorProcess,
+} from "./fixture/executor.ts";
+
+const opts = { sanitizeOps: false, sanitizeResources: false };
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+function task(payload: unknown, fields: Record<string, unknown> = {}, key = AGGREGATOR_KEY) {
+  return signedSubmission({
+    avsAddress: EXECUTOR_AVS,
+    executorAddress: OPERATOR_KEY.address,
+    payload: enc.encode(JSON.stringify(payload)),
+    ...fields,
+  }, key);
+}
+
+function hello(result: TaskResultMessage): { output: string; version: string; taskId: string } {
+  return JSON.parse(dec.decode(result.output));
+}
+
+async function statusOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+    return "OK";
+  } catch (err) {
+    return grpc.status[(err as grpc.ServiceError).code];
+  }
+}
+
+async function withExecutor(
+  patch: Parameters<typeof executorConfig>[0],
+  body: (executor: ExecutorProcess) => Promise<void>,
+): Promise<void> {
+  const { configPath } = await executorConfig(patch);
+  const executor = await startExecutorProcess(configPath);
+  try {
+    await body(executor);
+  } catch (err) {
+    console.error(
+      `--- executor log (last 40 lines) ---\n${executor.logs().split("\n").slice(-40).join("\n")}`,
+    );
+    throw err;
+  } finally {
+    await executor.stop();
+  }
+}
+
+Deno.test(
+  "a signed task runs on the docker performer and comes back signed by the operator",
+  opts,
+  async () => {
+    await withExecutor(undefined, async (executor) => {
+      const client = executorClient(executor.grpcAddress);
+      try {
+        const t = task({ text: "hello hourglass" });
+        const result = await client.submit(t);
+        const body = hello(result);
+        assert.equal(body.output, "HELLO HOURGLASS");
+        assert.equal(body.version, "v1");
+        assert.equal(body.taskId, t.taskId, "the performer got the 0x task id");
+        assert.equal(result.operatorAddress, OPERATOR_KEY.address);
+        assert.equal(
+          recoverAddress(resultDigest(t.taskId, result.output), result.resultSignature),
+          OPERATOR_KEY.address,
+        );
+
+        assert.equal(
+          await statusOf(client.submit(t)),
+          "ALREADY_EXISTS",
+          "a duplicate id is refused",
+        );
+        assert.equal(
+          await statusOf(
+            client.submit(task({ text: "x" }, { executorAddress: AGGREGATOR_KEY.address })),
+          ),
+          "INVALID_ARGUMENT",
+        );
+        const stranger = EcdsaKey.fromHex("0x" + "33".repeat(32));
+        assert.equal(
+          await statusOf(
+            client.submit(
+              task({ text: "x" }, { aggregatorAddress: AGGREGATOR_KEY.address }, stranger),
+            ),
+          ),
+          "PERMISSION_DENIED",
+        );
+        assert.equal(
+          await statusOf(
+            client.submit(task({ text: "x" }, { avsAddress: "0x" + "55".repeat(20) })),
+          ),
+          "NOT_FOUND",
+        );
+        assert.equal(await statusOf(client.submit(task({ fail: "no luck" }))), "INTERNAL");
+      } finally {
+        client.close();
+      }
+    });
+  },
+);
+
+Deno.test(
+  "a task longer than 30 s succeeds when its deadline allows (no retry wrapper)",
+  opts,
+  async () => {
+    await withExecutor(undefined, async (executor) => {
+      const client = executorClient(executor.grpcAddress);
+      try {
+        const started = Date.now();
+        const result = await client.submit(task({ text: "slow", sleepMs: 32_000 }), 60_000);
+        assert.equal(hello(result).output, "SLOW");
+        assert.ok(Date.now() - started >= 32_000);
+        // A deadline shorter than the task ends it with DEADLINE_EXCEEDED, once.
+        assert.equal(
+          await statusOf(client.submit(task({ text: "slow", sleepMs: 5_000 }), 1_000)),
+          "DEADLINE_EXCEEDED",
+        );
+      } finally {
+        client.close();
+      }
+    });
+  },
+);
+
+Deno.test(
+  "a performer killed mid-task gives a clear error, and the executor recovers it",
+  opts,
+  async () => {
+    await withExecutor(undefined, async (executor) => {
+      const client = executorClient(executor.grpcAddress);
+      try {
+        const err = await client.submit(task({ text: "boom", crash: true })).then(
+          () => undefined,
+          (e) => e,
+        );
+        assert.ok(err, "the task fails");
+        assert.equal(grpc.status[err.code], "UNAVAILABLE");
+        assert.match(err.details, /crash|connection/i);
+        const recovered = await eventually(
+          async () => await client.submit(task({ text: "again" }), 5_000),
+          {
+            timeoutMs: 60_000,
+            intervalMs: 1_000,
+          },
+        );
+        assert.equal(hello(recovered).output, "AGAIN");
+      } finally {
+        client.close();
+      }
+    });
+  },
+);
+
+Deno.test(
+  "DeployArtifact swaps in a new version while tasks flow: none lost, none run twice",
+  opts,
+  async () => {
+    await withExecutor(undefined, async (executor) => {
+      const client = executorClient(executor.grpcAddress);
+      const mgmt = managementClient(executor.managementAddress, OPERATOR_KEY);
+      try {
+        const [before] = (await mgmt.listPerformers()).performers;
+        assert.equal(before.status, "InService");
+        assert.equal(before.applicationHealthy, true);
+        const results: TaskResultMessage[] = [];
+        const errors: Error[] = [];
+        const ids = new Set<string>();
+        let stop = false;
+        const worker = async () => {
+          while (!stop) {
+            const t = task({ text: "flow", sleepMs: 300 });
+            ids.add(t.taskId);
+            await client.submit(t).then((r) => results.push(r), (e) => errors.push(e));
+          }
+        };
+        const workers = [worker(), worker(), worker()];
+        await new Promise((r) => setTimeout(r, 1_000));
+        const deployed = await mgmt.deployArtifact({
+          avsAddress: EXECUTOR_AVS,
+          registryUrl: "hourglass/hello-performer:v2",
+          digest: "",
+          env: [{ name: "HELLO_VERSION", value: "v2" }],
+        });
+        assert.equal(deployed.success, true);
+        await new Promise((r) => setTimeout(r, 1_500));
+        stop = true;
+        await Promise.all(workers);
+
+        assert.deepEqual(errors.map((e) => e.message), [], "no task failed");
+        assert.equal(results.length, ids.size, "every task answered exactly once");
+        const versions = results.map((r) => hello(r).version);
+        assert.ok(
+          versions.includes("v1") && versions.at(-1) === "v2",
+          `versions ${versions.join(",")}`,
+        );
+        const after = (await mgmt.listPerformers()).performers;
+        assert.equal(after.length, 1, "the old performer is gone");
+        assert.equal(after[0].performerId, deployed.deploymentId);
+        assert.equal(after[0].artifactTag, "v2");
+
+        assert.equal((await mgmt.removePerformer(deployed.deploymentId)).success, true);
+        assert.deepEqual((await mgmt.listPerformers()).performers, []);
+        assert.equal(
+          await statusOf(client.submit(task({ text: "x" }))),
+          "UNAVAILABLE",
+          "no performer in service",
+        );
+      } finally {
+        client.close();
+        mgmt.close();
+      }
+    });
+  },
+);
+
+Deno.test(
+  "management auth is bound to the method, the payload and the operator's key, once",
+  opts,
+  async () => {
+    await withExecutor(undefined, async (executor) => {
+      const mgmt = managementClient(executor.managementAddress);
+      try {
+        const list = { avsAddress: "" };
+        assert.equal(
+          await statusOf(mgmt.raw("ListPerformers", list)),
+          "PERMISSION_DENIED",
+          "auth is required",
+        );
+        const auth = await mgmt.sign("ListPerformers", list, OPERATOR_KEY);
+        assert.equal(await statusOf(mgmt.raw("ListPerformers", { ...list, auth })), "OK");
+        assert.equal(
+          await statusOf(mgmt.raw("ListPerformers", { ...list, auth })),
+          "PERMISSION_DENIED",
+          "single use",
+        );
+        const forList = await mgmt.sign("ListPerformers", list, OPERATOR_KEY);
+        assert.equal(
+          await statusOf(mgmt.raw("RemovePerformer", { performerId: "x", auth: forList })),
+          "PERMISSION_DENIED",
+          "bound to the method",
+        );
+        const forRemove = await mgmt.sign("RemovePerformer", { performerId: "a" }, OPERATOR_KEY);
+        assert.equal(
+          await statusOf(mgmt.raw("RemovePerformer", { performerId: "b", auth: forRemove })),
+          "PERMISSION_DENIED",
+          "bound to the payload",
+        );
+        const stranger = await mgmt.sign(
+          "ListPerformers",
+          list,
+          EcdsaKey.fromHex("0x" + "33".repeat(32)),
+        )
+          .catch((e) => e);
+        assert.equal(
+          grpc.status[stranger.code],
+          "PERMISSION_DENIED",
+          "tokens are only for the operator",
+        );
+      } finally {
+        mgmt.close();
+      }
+    });
+  },
+);
+
+Deno.test(
+  "a restarted executor adopts its running performer instead of starting another",
+  opts,
+  async () => {
+    const { configPath } = await executorConfig((
+      c,
+    ) => (c.shutdown = { removePerformers: false, drainTimeout: "5s" }));
+    const first = await startExecutorProcess(configPath);
+    let second: ExecutorProcess | undefined;
+    try {
+      const mgmt = managementClient(first.managementAddress, OPERATOR_KEY);
+      const [before] = (await mgmt.listPerformers()).performers;
+      mgmt.close();
+      await first.kill();
+      second = await startExecutorProcess(configPath);
+      const mgmt2 = managementClient(second.managementAddress, OPERATOR_KEY);
+      const after = (await mgmt2.listPerformers()).performers;
+      mgmt2.close();
+      assert.deepEqual(after.map((p) => p.containerId), [before.containerId], "the same container");
+      const client = executorClient(second.grpcAddress);
+      assert.equal(hello(await client.submit(task({ text: "still here" }))).output, "STILL HERE");
+      client.close();
+    } finally {
+      await first.stop();
+      if (second) {
+        const mgmt = managementClient(second.managementAddress, OPERATOR_KEY);
+        for (const p of (await mgmt.listPerformers()).performers) {
+          await mgmt.removePerformer(
+            p.performerId as string,
+          );
+        }
+        mgmt.close();
+        await second.stop();
+      }
+    }
+  },
+);
+
+Deno.test("bad config files exit with code 3 and name the key", opts, async () => {
+  const { configPath } = await executorConfig((c) => {
+    (c.avsPerformers as Record<string, unknown>[])[0].image = { repository: "x" };
+    c.grpcPortt = 1;
+  });
+  for (const command of ["validate", "run"]) {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        new URL("../executor/main.ts", import.meta.url).pathname,
+        command,
+        "--config",
+        configPath,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stderr = dec.decode(out.stderr);
+    assert.equal(out.code, 3, `${command} exits 3`);
+    assert.match(stderr, /avsPerformers\[0\]\.image\.tag: required/);
+    assert.match(stderr, /grpcPortt: unknown key/);
+  }
+  const ok = await executorConfig();
+  const valid = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      new URL("../executor/main.ts", import.meta.url).pathname,
+      "validate",
+      "--config",
+      ok.configPath,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(valid.code, 0, dec.decode(valid.stderr));
+});
