@@ -111,6 +111,22 @@ Deno.test(
           "NOT_FOUND",
         );
         assert.equal(await statusOf(client.submit(task({ fail: "no luck" }))), "INTERNAL");
+
+        for (const path of ["/healthz", "/readyz"]) {
+          const res = await fetch(`http://127.0.0.1:${executor.httpPort}${path}`);
+          assert.equal(res.status, 200, path);
+          await res.body?.cancel();
+        }
+        const metrics = await (await fetch(`http://127.0.0.1:${executor.httpPort}/metrics`)).text();
+        assert.match(
+          metrics,
+          /hourglass_executor_tasks_total\{avs="0xce2ac75be2e0951f1f7b288c7a6a9bfb6c331dc4",status="OK"\} 1/,
+        );
+        assert.match(metrics, /hourglass_executor_tasks_total\{[^}]*status="AlreadyExists"\} 1/);
+        assert.match(
+          metrics,
+          /hourglass_executor_performers\{[^}]*status="InService",healthy="true"\} 1/,
+        );
       } finally {
         client.close();
       }
