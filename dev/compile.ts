@@ -7,14 +7,17 @@
  * @module
  */
 
+import { EXECUTOR_PERMISSIONS, OPERATOR_PERMISSIONS } from "./permissions.ts";
+
+// The same permission sets the tests start the entry points with.
 const TARGETS = [
-  { name: "operator", entry: "operator/main.ts" },
-  { name: "executor", entry: "executor/main.ts" },
+  { name: "operator", entry: "operator/main.ts", permissions: OPERATOR_PERMISSIONS },
+  { name: "executor", entry: "executor/main.ts", permissions: EXECUTOR_PERMISSIONS },
 ];
 
-for (const { name, entry } of TARGETS) {
+for (const { name, entry, permissions } of TARGETS) {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["compile", "-A", "--include", "proto/", "--output", `dist/${name}`, entry],
+    args: ["compile", ...permissions, "--include", "proto/", "--output", `dist/${name}`, entry],
     stdout: "inherit",
     stderr: "piped",
   }).output();
