@@ -8,7 +8,8 @@ import * as grpc from "@grpc/grpc-js";
 import * as k8s from "@kubernetes/client-node";
 import { freshNamespace, testCluster } from "../../tests/fixture/cluster.ts";
 import { healthProto, performerProto } from "../../shared/proto/load.ts";
-import { silentLog, stderrLog } from "./log.ts";
+import { createLogger } from "../../shared/runtime/log.ts";
+import { silentLog } from "./log.ts";
 import { type NodeSimulator, type NodeSimulatorOptions, startNodeSimulator } from "./simulator.ts";
 
 /** Deno test options for tests that start servers and processes. */
@@ -46,7 +47,7 @@ export async function simTest(
     nodeName: `sim-${crypto.randomUUID().slice(0, 8)}`,
     restartBackoffMs: 500,
     deleteNodeOnStop: true,
-    log: Deno.env.get("NODE_SIM_TEST_LOG") ? stderrLog("debug") : silentLog,
+    log: Deno.env.get("NODE_SIM_TEST_LOG") ? createLogger({ level: "debug" }) : silentLog,
     // Pods of other tests (left behind, or running at the same time) are none of its business.
     namespace,
     ...options,

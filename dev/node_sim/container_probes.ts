@@ -6,7 +6,7 @@
  */
 
 import type * as k8s from "@kubernetes/client-node";
-import type { Log } from "./log.ts";
+import type { Logger } from "../../shared/runtime/log.ts";
 import { type ProbeKind, probeOnce, Prober } from "./probe.ts";
 
 /** What the probes of a container need. */
@@ -18,7 +18,7 @@ export interface ContainerProbesOptions {
   onChange: () => void;
   /** Kills the process (liveness or startup failure). */
   kill: (why: string) => void;
-  log: Log;
+  log: Logger;
 }
 
 /** Probers for one process of a container. */
@@ -95,11 +95,7 @@ export class ContainerProbes {
       check: () => probeOnce(probe, podIP, container),
       onResult: (ok, outcome) => {
         if (this.#stopped) return;
-        log({
-          level: "info",
-          msg: `${kind} probe ${ok ? "succeeded" : "failed"}`,
-          detail: outcome.message,
-        });
+        log("info", `${kind} probe ${ok ? "succeeded" : "failed"}`, { detail: outcome.message });
         onResult(ok, outcome.message ?? "");
       },
     });

@@ -8,12 +8,13 @@
  */
 
 import type * as k8s from "@kubernetes/client-node";
+import { errorText } from "../../operator/runtime/controller.ts";
+import { delay } from "../../shared/runtime/backoff.ts";
+import type { Logger } from "../../shared/runtime/log.ts";
 import { type ConfigSource, ContainerConfigError, containerEnv, processEnv } from "./env.ts";
 import { imageId, type ImageLaunch, type ImageTable, lookupImage } from "./images.ts";
-import { errorText, type Log } from "./log.ts";
 import { type LocalProcess, type ProcessExit, spawnProcess } from "./process.ts";
 import { ContainerProbes } from "./container_probes.ts";
-import { sleep } from "./sleep.ts";
 import type { ContainerStateJson, ContainerStatusJson, TerminatedJson } from "./status_types.ts";
 import { nowIso } from "./status_types.ts";
 
@@ -31,7 +32,7 @@ export interface ContainerRunnerOptions {
   logPath: string;
   /** Called whenever the container's status changes. */
   onChange: () => void;
-  log: Log;
+  log: Logger;
   /** Status from before this runner (a restarted simulator adopting a pod). */
   previous?: k8s.V1ContainerStatus;
 }
@@ -65,7 +66,7 @@ export class ContainerRunner {
   /** Starts the life cycle in the background. */
   start(): void {
     this.#loop ??= this.#run().catch((err) => {
-      this.#o.log({ level: "error", msg: "container loop failed", error: errorText(err) });
+      this.#o.log("error", "container loop failed", { error: errorText(err) });
     });
   }
 
@@ -97,6 +98,11 @@ export class ContainerRunner {
     return this.#abort.signal.aborted;
   }
 
+  /** Waits `ms`, or less when stop() cuts it short (the callers check `#stopping` next). */
+  #pause(ms: number): Promise<void> {
+    return delay(ms, this.#abort.signal).catch(() => {});
+  }
+
   #setState(state: ContainerStateJson): void {
     this.#state = state;
     this.#o.onChange();
@@ -109,9 +115,9 @@ export class ContainerRunner {
       } catch (err) {
         // Not the container's doing (e.g. its log directory vanished): report it as a runtime
         // error and try again later, rather than leave the container in a stale state.
-        this.#o.log({ level: "error", msg: "cannot run container", error: errorText(err) });
+        this.#o.log("error", "cannot run container", { error: errorText(err) });
         this.#setState({ waiting: { reason: "RunContainerError", message: errorText(err) } });
-        await sleep(this.#nextCrashDelay(), this.#abort.signal);
+        await this.#pause(this.#nextCrashDelay());
       }
     }
   }
@@ -143,7 +149,7 @@ export class ContainerRunner {
       formatDelay(delayMs)
     } restarting failed container=${container.name} pod=${podRef}`;
     this.#setState({ waiting: { reason: "CrashLoopBackOff", message } });
-    await sleep(delayMs, this.#abort.signal);
+    await this.#pause(delayMs);
     return "again";
   }
 
@@ -167,12 +173,12 @@ export class ContainerRunner {
           `failed to pull image "${image}": the node simulator has no local process for it (known: ${known})`,
       },
     });
-    await sleep(Math.min(this.#o.backoffBaseMs, 2000), this.#abort.signal);
+    await this.#pause(Math.min(this.#o.backoffBaseMs, 2000));
     if (this.#stopping) return;
     this.#setState({
       waiting: { reason: "ImagePullBackOff", message: `Back-off pulling image "${image}"` },
     });
-    await sleep(this.#pullBackoffMs, this.#abort.signal);
+    await this.#pause(this.#pullBackoffMs);
     this.#pullBackoffMs = Math.min(this.#pullBackoffMs * 2, this.#maxBackoffMs);
   }
 
@@ -187,8 +193,8 @@ export class ContainerRunner {
         ? err.reason
         : "CreateContainerConfigError";
       this.#setState({ waiting: { reason, message: (err as Error).message } });
-      this.#o.log({ level: "warn", msg: "container config error", error: errorText(err) });
-      await sleep(this.#o.backoffBaseMs, this.#abort.signal);
+      this.#o.log("warn", "container config error", { error: errorText(err) });
+      await this.#pause(this.#o.backoffBaseMs);
       return undefined;
     }
   }
@@ -200,12 +206,7 @@ export class ContainerRunner {
     const startedAt = nowIso();
     const proc = spawnProcess(launch, env, this.#o.logPath);
     this.#process = proc;
-    this.#o.log({
-      level: "info",
-      msg: "container started",
-      pid: proc.pid,
-      restartCount: this.#restartCount,
-    });
+    this.#o.log("info", "container started", { pid: proc.pid, restartCount: this.#restartCount });
     this.#probes = new ContainerProbes({
       pod: this.#o.pod,
       container: this.#o.container,
@@ -221,14 +222,14 @@ export class ContainerRunner {
     const ranMs = Date.now() - Date.parse(startedAt);
     // The kubelet forgets a container's back-off once it has run well past the longest delay.
     if (ranMs > 2 * this.#maxBackoffMs) this.#crashBackoffMs = this.#o.backoffBaseMs;
-    this.#o.log({ level: "info", msg: "container exited", pid: proc.pid, exitCode: exit.exitCode });
+    this.#o.log("info", "container exited", { pid: proc.pid, exitCode: exit.exitCode });
     return terminatedState(exit, startedAt, containerId(proc.pid));
   }
 
   #kill(proc: LocalProcess, why: string): void {
     const pod = this.#o.pod;
     const graceS = pod.spec?.terminationGracePeriodSeconds ?? 30;
-    this.#o.log({ level: "info", msg: "killing container", reason: why, pid: proc.pid });
+    this.#o.log("info", "killing container", { reason: why, pid: proc.pid });
     void proc.stop(graceS * 1000);
   }
 }

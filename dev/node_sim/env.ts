@@ -7,7 +7,7 @@
  */
 
 import type * as k8s from "@kubernetes/client-node";
-import { isApiError } from "./kube_errors.ts";
+import { isNotFound, kubeCall } from "../../shared/kube/errors.ts";
 
 /** The container cannot be configured; shown as waiting reason `CreateContainerConfigError`. */
 export class ContainerConfigError extends Error {
@@ -36,22 +36,28 @@ export function apiConfigSource(core: k8s.CoreV1Api): ConfigSource {
   const decoder = new TextDecoder();
   const decode = (b64: string) =>
     decoder.decode(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)));
-  const readOr404 = async <T>(read: () => Promise<T>): Promise<T | undefined> => {
+  const readIfExists = async <T>(what: string, read: () => Promise<T>): Promise<T | undefined> => {
     try {
-      return await read();
+      return await kubeCall(`Cannot read ${what}`, read);
     } catch (err) {
-      if (isApiError(err, 404)) return undefined;
+      if (isNotFound(err)) return undefined;
       throw err;
     }
   };
   return {
     async secret(namespace, name) {
-      const secret = await readOr404(() => core.readNamespacedSecret({ name, namespace }));
+      const secret = await readIfExists(
+        `secret "${namespace}/${name}"`,
+        () => core.readNamespacedSecret({ name, namespace }),
+      );
       if (!secret) return undefined;
       return Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, decode(v)]));
     },
     async configMap(namespace, name) {
-      const cm = await readOr404(() => core.readNamespacedConfigMap({ name, namespace }));
+      const cm = await readIfExists(
+        `config map "${namespace}/${name}"`,
+        () => core.readNamespacedConfigMap({ name, namespace }),
+      );
       return cm ? { ...cm.data } : undefined;
     },
   };

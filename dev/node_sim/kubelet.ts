@@ -8,9 +8,10 @@
  */
 
 import * as k8s from "@kubernetes/client-node";
+import { errorText } from "../../operator/runtime/controller.ts";
+import { isConflict, isNotFound, kubeCall } from "../../shared/kube/errors.ts";
+import type { Logger } from "../../shared/runtime/log.ts";
 import type { IpPool } from "./ip_pool.ts";
-import { isApiError } from "./kube_errors.ts";
-import { errorText, type Log } from "./log.ts";
 import { computeStatus, ownedConditions, sameStatus, statusPatch } from "./pod_status.ts";
 import { PodWorker, type PodWorkerContext } from "./pod_worker.ts";
 import { nowIso, type OwnedStatus } from "./status_types.ts";
@@ -23,7 +24,7 @@ export interface KubeletOptions {
   ipPool: IpPool;
   /** Asks for the pod `key` to be synced again (status changed, retry). */
   enqueue: (key: string) => void;
-  log: Log;
+  log: Logger;
 }
 
 /** The kubelet's floor for a kill's grace period, even for a forced deletion. */
@@ -88,7 +89,7 @@ export class Kubelet {
     const podIP = this.#o.ipPool.allocate(ports, pod.status?.podIP);
     const worker = new PodWorker(pod, podIP, this.#o.context, () => this.#o.enqueue(key));
     this.#workers.set(worker.uid, worker);
-    this.#o.log({ level: "info", msg: "starting pod", pod: key, podIP });
+    this.#o.log("info", "starting pod", { pod: key, podIP });
     await worker.start();
     return worker;
   }
@@ -102,7 +103,7 @@ export class Kubelet {
       this.#workers.delete(worker.uid);
       this.#written.delete(worker.uid);
       this.#retiring.delete(worker.uid);
-      this.#o.log({ level: "info", msg: "pod stopped", pod: worker.key });
+      this.#o.log("info", "pod stopped", { pod: worker.key });
     });
     this.#retiring.set(worker.uid, done);
     return done;
@@ -115,12 +116,7 @@ export class Kubelet {
     const worker = this.#workers.get(uid);
     const stopped = worker ? this.#retire(worker, graceSeconds(pod) * 1000) : Promise.resolve();
     const done = stopped.then(() => this.#deletePod(pod)).catch((err) => {
-      this.#o.log({
-        level: "warn",
-        msg: "cannot finish pod deletion",
-        pod: key,
-        error: errorText(err),
-      });
+      this.#o.log("warn", "cannot finish pod deletion", { pod: key, error: errorText(err) });
       setTimeout(() => this.#o.enqueue(key), 1000);
     }).finally(() => this.#deleting.delete(uid));
     this.#deleting.set(uid, done);
@@ -129,17 +125,21 @@ export class Kubelet {
   async #deletePod(pod: k8s.V1Pod): Promise<void> {
     const { name = "", namespace = "", uid } = pod.metadata ?? {};
     try {
-      await this.#o.core.deleteNamespacedPod({
-        name,
-        namespace,
-        gracePeriodSeconds: 0,
-        body: { gracePeriodSeconds: 0, preconditions: { uid } },
-      });
-      this.#o.log({ level: "info", msg: "pod deleted", pod: `${namespace}/${name}` });
+      await kubeCall(
+        `Cannot delete pod "${namespace}/${name}"`,
+        () =>
+          this.#o.core.deleteNamespacedPod({
+            name,
+            namespace,
+            gracePeriodSeconds: 0,
+            body: { gracePeriodSeconds: 0, preconditions: { uid } },
+          }),
+      );
+      this.#o.log("info", "pod deleted", { pod: `${namespace}/${name}` });
     } catch (err) {
-      // 404: already gone; 409: the name now belongs to a new pod (UID precondition).
-      if (isApiError(err, 404, 409)) return;
-      throw new Error(`Cannot delete pod "${namespace}/${name}"`, { cause: err });
+      // Not found: already gone; conflict: the name now belongs to a new pod (UID precondition).
+      if (isNotFound(err) || isConflict(err)) return;
+      throw err;
     }
   }
 
@@ -149,17 +149,21 @@ export class Kubelet {
     const desired = computeStatus(pod, worker.snapshot(), previous, nowIso());
     if (sameStatus(desired, cached)) return;
     try {
-      await this.#o.core.patchNamespacedPodStatus(
-        {
-          name: pod.metadata?.name ?? "",
-          namespace: pod.metadata?.namespace ?? "",
-          body: statusPatch(desired),
-        },
-        k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.StrategicMergePatch),
+      await kubeCall(
+        `Cannot write the status of pod "${key}"`,
+        () =>
+          this.#o.core.patchNamespacedPodStatus(
+            {
+              name: pod.metadata?.name ?? "",
+              namespace: pod.metadata?.namespace ?? "",
+              body: statusPatch(desired),
+            },
+            k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.StrategicMergePatch),
+          ),
       );
     } catch (err) {
-      if (isApiError(err, 404)) return;
-      throw new Error(`Cannot write the status of pod "${key}"`, { cause: err });
+      if (isNotFound(err)) return; // deleted meanwhile: its next sync retires the worker
+      throw err;
     }
     this.#written.set(worker.uid, desired);
   }

@@ -8,7 +8,7 @@
 
 import * as k8s from "@kubernetes/client-node";
 import { shutdownSignal } from "../../shared/runtime/shutdown_signal.ts";
-import { type LogLevel, stderrLog } from "./log.ts";
+import { createLogger, LOG_LEVELS, type LogLevel } from "../../shared/runtime/log.ts";
 import { startNodeSimulator } from "./simulator.ts";
 
 const USAGE = "usage: main.ts --kubeconfig <path> [--node-name <name>] " +
@@ -28,6 +28,10 @@ export function parseArgs(args: string[]): Record<string, string> {
   return out;
 }
 
+function isLogLevel(name: string): name is LogLevel {
+  return (LOG_LEVELS as readonly string[]).includes(name);
+}
+
 if (import.meta.main) {
   let flags: Record<string, string>;
   try {
@@ -39,8 +43,8 @@ if (import.meta.main) {
   }
   const kubeConfig = new k8s.KubeConfig();
   kubeConfig.loadFromFile(flags.kubeconfig);
-  const level = (flags["log-level"] ?? "info") as LogLevel;
-  if (!["debug", "info", "warn", "error"].includes(level)) {
+  const level = flags["log-level"] ?? "info";
+  if (!isLogLevel(level)) {
     console.error(`Unknown log level "${level}"; ${USAGE}`);
     Deno.exit(2);
   }
@@ -48,7 +52,7 @@ if (import.meta.main) {
     kubeConfig,
     nodeName: flags["node-name"],
     restartBackoffMs: flags["restart-backoff-ms"] ? Number(flags["restart-backoff-ms"]) : undefined,
-    log: stderrLog(level),
+    log: createLogger({ level }),
   });
   console.log(`node simulator ready: node ${sim.nodeName}`);
   const reason = await shutdownSignal();

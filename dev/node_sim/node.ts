@@ -6,7 +6,7 @@
  */
 
 import * as k8s from "@kubernetes/client-node";
-import { isApiError } from "./kube_errors.ts";
+import { isAlreadyExists, isConflict, isNotFound, kubeCall } from "../../shared/kube/errors.ts";
 
 /** The default node name. */
 export const DEFAULT_NODE_NAME = "hourglass-sim-node";
@@ -105,25 +105,23 @@ export function buildNodeStatus(name: string, now = new Date()): k8s.V1NodeStatu
 export async function registerNode(core: k8s.CoreV1Api, name: string): Promise<k8s.V1Node> {
   const node = buildNode(name);
   try {
-    await core.createNode({ body: node });
+    await kubeCall(`Cannot create node "${name}"`, () => core.createNode({ body: node }));
   } catch (err) {
-    if (!isApiError(err, 409)) throw new Error(`Cannot create node "${name}"`, { cause: err });
-    await core.patchNode(
-      { name, body: { metadata: { labels: node.metadata!.labels } } },
-      k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch),
-    ).catch((cause) => {
-      throw new Error(`Cannot adopt node "${name}"`, { cause });
-    });
+    if (!isAlreadyExists(err)) throw err;
+    await kubeCall(`Cannot adopt node "${name}"`, () =>
+      core.patchNode(
+        { name, body: { metadata: { labels: node.metadata!.labels } } },
+        k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch),
+      ));
   }
-  let stored: k8s.V1Node;
-  try {
-    stored = await core.patchNodeStatus(
-      { name, body: { status: node.status } },
-      k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.StrategicMergePatch),
-    );
-  } catch (cause) {
-    throw new Error(`Cannot write the status of node "${name}"`, { cause });
-  }
+  const stored = await kubeCall(
+    `Cannot write the status of node "${name}"`,
+    () =>
+      core.patchNodeStatus(
+        { name, body: { status: node.status } },
+        k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.StrategicMergePatch),
+      ),
+  );
   return await removeConditionTaints(core, stored);
 }
 
@@ -142,22 +140,24 @@ async function removeConditionTaints(core: k8s.CoreV1Api, node: k8s.V1Node): Pro
     const kept = taints.filter((t) => !CONDITION_TAINTS.includes(t.key));
     if (kept.length === taints.length) return node;
     try {
-      return await core.patchNode(
-        {
-          name,
-          // The resourceVersion makes this conditional: never drop a taint added meanwhile.
-          body: {
-            metadata: { resourceVersion: node.metadata?.resourceVersion },
-            spec: { taints: kept.length > 0 ? kept : null },
-          },
-        },
-        k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch),
+      return await kubeCall(
+        `Cannot remove the not-ready taint of node "${name}"`,
+        () =>
+          core.patchNode(
+            {
+              name,
+              // The resourceVersion makes this conditional: never drop a taint added meanwhile.
+              body: {
+                metadata: { resourceVersion: node.metadata?.resourceVersion },
+                spec: { taints: kept.length > 0 ? kept : null },
+              },
+            },
+            k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch),
+          ),
       );
-    } catch (cause) {
-      if (!isApiError(cause, 409) || attempt >= 5) {
-        throw new Error(`Cannot remove the not-ready taint of node "${name}"`, { cause });
-      }
-      node = await core.readNode({ name });
+    } catch (err) {
+      if (!isConflict(err) || attempt >= 5) throw err;
+      node = await kubeCall(`Cannot read node "${name}"`, () => core.readNode({ name }));
     }
   }
 }
@@ -178,12 +178,12 @@ export async function markNodeStopped(core: k8s.CoreV1Api, name: string): Promis
     lastTransitionTime: now,
   };
   try {
-    await core.patchNodeStatus(
-      { name, body: { status: { conditions: [ready] } } },
-      k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.StrategicMergePatch),
-    );
-  } catch (cause) {
-    if (isApiError(cause, 404)) return;
-    throw new Error(`Cannot mark node "${name}" as stopped`, { cause });
+    await kubeCall(`Cannot mark node "${name}" as stopped`, () =>
+      core.patchNodeStatus(
+        { name, body: { status: { conditions: [ready] } } },
+        k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.StrategicMergePatch),
+      ));
+  } catch (err) {
+    if (!isNotFound(err)) throw err; // deleted already: nothing left to mark
   }
 }

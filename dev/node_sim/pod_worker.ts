@@ -9,7 +9,7 @@ import type * as k8s from "@kubernetes/client-node";
 import { ContainerRunner } from "./container_runner.ts";
 import type { ConfigSource } from "./env.ts";
 import type { ImageTable } from "./images.ts";
-import { type Log, withFields } from "./log.ts";
+import { type Logger, withFields } from "../../shared/runtime/log.ts";
 import type { PodSnapshot } from "./pod_status.ts";
 import { isoTime, nowIso } from "./status_types.ts";
 
@@ -21,7 +21,7 @@ export interface PodWorkerContext {
   configSource: ConfigSource;
   backoffBaseMs: number;
   logDir: string;
-  log: Log;
+  log: Logger;
 }
 
 /** Runs the containers of one pod. */

@@ -8,7 +8,7 @@
 import * as grpc from "@grpc/grpc-js";
 import type * as k8s from "@kubernetes/client-node";
 import { healthProto } from "../../shared/proto/load.ts";
-import { sleep } from "./sleep.ts";
+import { delay } from "../../shared/runtime/backoff.ts";
 
 /** The outcome of one probe attempt. */
 export interface ProbeOutcome {
@@ -69,7 +69,10 @@ function grpcCheck(
 
 async function tcpCheck(ip: string, port: number, timeoutMs: number): Promise<ProbeOutcome> {
   const cancelTimer = new AbortController();
-  const timer = sleep(timeoutMs, cancelTimer.signal).then(() => "timeout" as const);
+  const timer = delay(timeoutMs, cancelTimer.signal).then(
+    () => "timeout" as const,
+    () => "cancelled" as const, // the race is over by then
+  );
   const connect = Deno.connect({ hostname: ip, port }).then(
     (conn) => (conn.close(), "ok" as const),
     (err: Error) => err.message,
@@ -131,7 +134,8 @@ export class Prober {
 
   /** Starts probing in the background. */
   start(): void {
-    this.#loop().catch(() => {}); // ends by abort only
+    // The loop ends when stop() aborts (its delay() rejects), and only then.
+    this.#loop().catch(() => {});
   }
 
   /** Stops probing; no callback fires afterwards. */
@@ -142,12 +146,12 @@ export class Prober {
   async #loop(): Promise<void> {
     const { probe } = this.#options;
     const signal = this.#abort.signal;
-    await sleep((probe.initialDelaySeconds ?? 0) * 1000, signal);
+    await delay((probe.initialDelaySeconds ?? 0) * 1000, signal);
     while (!signal.aborted) {
       const outcome = await this.#options.check();
       if (signal.aborted) return;
       this.#record(outcome);
-      await sleep((probe.periodSeconds ?? 10) * 1000, signal);
+      await delay((probe.periodSeconds ?? 10) * 1000, signal);
     }
   }
 

@@ -7,9 +7,9 @@
  */
 
 import * as k8s from "@kubernetes/client-node";
+import { isConflict, isNotFound, kubeCall } from "../../shared/kube/errors.ts";
+import type { Logger } from "../../shared/runtime/log.ts";
 import { checkFit, unschedulableMessage } from "./fit.ts";
-import { isApiError } from "./kube_errors.ts";
-import type { Log } from "./log.ts";
 import { isoTime, nowIso } from "./status_types.ts";
 
 /** What the scheduler part needs. */
@@ -20,7 +20,7 @@ export interface SchedulerOptions {
   node: () => k8s.V1Node;
   /** Every pod the simulator knows of. */
   pods: () => k8s.V1Pod[];
-  log: Log;
+  log: Logger;
 }
 
 /** How long a bound pod counts against the node before the watch shows it bound. */
@@ -80,31 +80,28 @@ export class Scheduler {
   async #bind(pod: k8s.V1Pod): Promise<void> {
     const { name = "", namespace = "", uid } = pod.metadata ?? {};
     try {
-      await this.#o.core.createNamespacedPodBinding({
-        name,
-        namespace,
-        body: {
-          apiVersion: "v1",
-          kind: "Binding",
-          metadata: { name, namespace, uid },
-          target: { apiVersion: "v1", kind: "Node", name: this.#o.nodeName },
-        },
-      });
+      await kubeCall(
+        `Cannot bind pod "${namespace}/${name}" to node "${this.#o.nodeName}"`,
+        () =>
+          this.#o.core.createNamespacedPodBinding({
+            name,
+            namespace,
+            body: {
+              apiVersion: "v1",
+              kind: "Binding",
+              metadata: { name, namespace, uid },
+              target: { apiVersion: "v1", kind: "Node", name: this.#o.nodeName },
+            },
+          }),
+      );
     } catch (err) {
-      // 404: deleted meanwhile; 409: bound by someone else, or a new pod under the same name.
-      if (isApiError(err, 404, 409)) return;
-      throw new Error(`Cannot bind pod "${namespace}/${name}" to node "${this.#o.nodeName}"`, {
-        cause: err,
-      });
+      // Not found: deleted meanwhile; conflict: bound by someone else, or a new pod of that name.
+      if (isNotFound(err) || isConflict(err)) return;
+      throw err;
     }
     this.#assumed.set(uid ?? "", { pod, at: Date.now() });
     this.#written.delete(uid ?? "");
-    this.#o.log({
-      level: "info",
-      msg: "pod bound",
-      pod: `${namespace}/${name}`,
-      node: this.#o.nodeName,
-    });
+    this.#o.log("info", "pod bound", { pod: `${namespace}/${name}`, node: this.#o.nodeName });
   }
 
   async #markUnschedulable(pod: k8s.V1Pod, message: string): Promise<void> {
@@ -125,15 +122,19 @@ export class Scheduler {
       lastTransitionTime,
     };
     try {
-      await this.#o.core.patchNamespacedPodStatus(
-        { name, namespace, body: { status: { conditions: [condition] } } },
-        k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.StrategicMergePatch),
+      await kubeCall(
+        `Cannot mark pod "${namespace}/${name}" unschedulable`,
+        () =>
+          this.#o.core.patchNamespacedPodStatus(
+            { name, namespace, body: { status: { conditions: [condition] } } },
+            k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.StrategicMergePatch),
+          ),
       );
     } catch (err) {
-      if (isApiError(err, 404)) return;
-      throw new Error(`Cannot mark pod "${namespace}/${name}" unschedulable`, { cause: err });
+      if (isNotFound(err)) return; // deleted meanwhile
+      throw err;
     }
     this.#written.set(uid, message);
-    this.#o.log({ level: "info", msg: "pod unschedulable", pod: `${namespace}/${name}`, message });
+    this.#o.log("info", "pod unschedulable", { pod: `${namespace}/${name}`, message });
   }
 }

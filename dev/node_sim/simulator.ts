@@ -1,20 +1,28 @@
 /**
- * The node simulator's composition root: registers the Node, caches pods and the Node with
- * self-healing watches, and drives the scheduler and kubelet parts from one work queue of pod
- * keys (level-triggered: a key means "look at this pod again", never "this event happened").
+ * The node simulator's composition root: registers the Node, caches pods and the Node with the
+ * shared informers, and drives the scheduler and kubelet parts with the shared controller loop
+ * over one work queue of pod keys (level-triggered: a key means "look at this pod again", never
+ * "this event happened").
  * @module
  */
 
 import * as k8s from "@kubernetes/client-node";
+import {
+  type Action,
+  AWAIT_CHANGE,
+  errorText,
+  runController,
+} from "../../operator/runtime/controller.ts";
+import { Informer, type ListParams } from "../../shared/kube/informer.ts";
+import { objectKey } from "../../shared/kube/store.ts";
+import { WorkQueue } from "../../shared/kube/workqueue.ts";
+import { createLogger, type Logger, withFields } from "../../shared/runtime/log.ts";
 import { apiConfigSource } from "./env.ts";
 import { DEFAULT_IMAGES, type ImageTable } from "./images.ts";
 import { IpPool } from "./ip_pool.ts";
 import { Kubelet } from "./kubelet.ts";
-import { errorText, type Log, stderrLog, withFields } from "./log.ts";
 import { DEFAULT_NODE_NAME, HOST_IP, markNodeStopped, registerNode } from "./node.ts";
-import { Reflector } from "./reflector.ts";
 import { Scheduler } from "./scheduler.ts";
-import { WorkQueue } from "./work_queue.ts";
 
 /** Options of `startNodeSimulator`. */
 export interface NodeSimulatorOptions {
@@ -25,15 +33,15 @@ export interface NodeSimulatorOptions {
   repoRoot?: string;
   /** Crash-loop and image-pull back-off base in ms (default 10 s, like the kubelet). */
   restartBackoffMs?: number;
-  /** Structured log sink (default: warnings and errors to stderr). */
-  log?: Log;
+  /** Structured logger (default: warnings and errors to stderr, as JSON lines). */
+  log?: Logger;
   /** Extra known images, merged over the default table. */
   images?: ImageTable;
   /** Only handle pods of this namespace (default: all namespaces). */
   namespace?: string;
   /** Directory for container logs (default: a temporary directory removed on stop). */
   logDir?: string;
-  /** How often every pod is looked at again without an event, in ms (default 30 s). */
+  /** How often each pod is looked at again without an event, in ms (default 30 s). */
   resyncMs?: number;
   /** Delete the Node object on stop (default false: it stays, with Ready Unknown). */
   deleteNodeOnStop?: boolean;
@@ -54,10 +62,13 @@ const REPO_ROOT = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
 /** How long the first list of pods and of the node may take before start-up fails. */
 const SYNC_TIMEOUT_MS = 60_000;
 
+/** Pods handled at once (one pod is never handled by two workers at once). */
+const WORKERS = 4;
+
 /** Registers the node and starts scheduling and running pods on it. */
 export async function startNodeSimulator(options: NodeSimulatorOptions): Promise<NodeSimulator> {
   const nodeName = options.nodeName ?? DEFAULT_NODE_NAME;
-  const log = withFields(options.log ?? stderrLog("warn"), {
+  const log = withFields(options.log ?? createLogger({ level: "warn" }), {
     component: "node-sim",
     node: nodeName,
   });
@@ -66,35 +77,16 @@ export async function startNodeSimulator(options: NodeSimulatorOptions): Promise
   const ownLogDir = options.logDir === undefined;
   const logDir = options.logDir ??
     await Deno.makeTempDir({ prefix: `hourglass-node-sim-${nodeName}-` });
-  const ns = options.namespace;
 
-  let reconcile: (key: string) => Promise<void> = () => Promise.resolve();
-  const queue = new WorkQueue({
-    handler: (key) => reconcile(key),
-    onError: (key, err, retryInMs) =>
-      log({ level: "warn", msg: "pod sync failed", pod: key, error: errorText(err), retryInMs }),
-  });
-  const pods = new Reflector<k8s.V1Pod>({
-    kubeConfig: options.kubeConfig,
-    path: ns ? `/api/v1/namespaces/${ns}/pods` : "/api/v1/pods",
-    list: () => ns ? core.listNamespacedPod({ namespace: ns }) : core.listPodForAllNamespaces(),
-    onChange: (key) => queue.add(key),
-    log,
-  });
-  const nodes = new Reflector<k8s.V1Node>({
-    kubeConfig: options.kubeConfig,
-    path: "/api/v1/nodes",
-    fieldSelector: `metadata.name=${nodeName}`,
-    list: () => core.listNode({ fieldSelector: `metadata.name=${nodeName}` }),
-    // Labels, taints or capacity changed: pending pods may fit now (or no longer).
-    onChange: () => pods.list().filter(Scheduler.wants).forEach((p) => queue.add(keyOf(p))),
-    log,
-  });
+  const pods = podInformer(options, core, log);
+  const nodes = nodeInformer(options.kubeConfig, core, nodeName, log);
+  // A failed pod sync is retried soon (50 ms doubling to 30 s): nothing here is expensive.
+  const queue = new WorkQueue({ baseDelayMs: 50, maxDelayMs: 30_000 });
   const scheduler = new Scheduler({
     core,
     nodeName,
-    node: () => nodes.get(nodeName) ?? registered,
-    pods: () => pods.list(),
+    node: () => nodes.store.get(nodeName) ?? registered,
+    pods: () => pods.store.list(),
     log,
   });
   const ipPool = new IpPool();
@@ -114,23 +106,37 @@ export async function startNodeSimulator(options: NodeSimulatorOptions): Promise
       log,
     },
   });
-  reconcile = async (key) => {
-    const pod = pods.get(key);
+  pods.onEvent((event) => {
+    queue.add(objectKey(event.object));
+    if (event.type === "DELETED") {
+      scheduler.forget(new Set(pods.store.list().map((p) => p.metadata?.uid ?? "")));
+    }
+  });
+  // Labels, taints or capacity changed: pending pods may fit now (or no longer).
+  nodes.onEvent(() => {
+    for (const pod of pods.store.list().filter(Scheduler.wants)) queue.add(objectKey(pod));
+  });
+
+  const resyncMs = options.resyncMs ?? 30_000;
+  const reconcile = async (key: string): Promise<Action> => {
+    const pod = pods.store.get(key);
     await kubelet.sync(key, pod);
     if (pod && Scheduler.wants(pod)) await scheduler.schedule(pod);
+    // Looked at again later even without an event: what no event announces (a pending pod
+    // that fits once another pod has gone) is noticed that way.
+    return pod ? { requeueAfterMs: resyncMs } : AWAIT_CHANGE;
   };
+  const stopWorkers = new AbortController();
+  const workers = runController(
+    { name: "node-sim", queue, reconcile, workers: WORKERS, log },
+    stopWorkers.signal,
+  );
 
-  // Every pod again now and then: retries that no event would trigger (harmless before sync).
-  const resync = setInterval(() => {
-    const all = pods.list();
-    scheduler.forget(new Set(all.map((p) => p.metadata?.uid ?? "")));
-    for (const pod of all) queue.add(keyOf(pod));
-  }, options.resyncMs ?? 30_000);
   let stopping: Promise<void> | undefined;
   const stop = async () => {
-    clearInterval(resync);
     await Promise.all([pods.stop(), nodes.stop()]);
-    await queue.stop();
+    stopWorkers.abort();
+    await workers;
     await kubelet.stop();
     ipPool.releaseAll();
     if (ownLogDir) await Deno.remove(logDir, { recursive: true }).catch(() => {});
@@ -138,21 +144,63 @@ export async function startNodeSimulator(options: NodeSimulatorOptions): Promise
       ? core.deleteNode({ name: nodeName })
       : markNodeStopped(core, nodeName);
     await leaveNode.catch((err) =>
-      log({ level: "warn", msg: "cannot update the node on stop", error: errorText(err) })
+      log("warn", "cannot update the node on stop", { error: errorText(err) })
     );
-    log({ level: "info", msg: "node simulator stopped" });
+    log("info", "node simulator stopped");
   };
 
-  nodes.start();
-  pods.start();
   try {
-    await withTimeout(Promise.all([nodes.synced(), pods.synced()]), SYNC_TIMEOUT_MS);
+    await withTimeout(Promise.all([nodes.start(), pods.start()]), SYNC_TIMEOUT_MS);
   } catch (cause) {
     await (stopping ??= stop());
     throw new Error(`Node simulator "${nodeName}" cannot list pods and nodes`, { cause });
   }
-  log({ level: "info", msg: "node simulator started", logDir });
+  log("info", "node simulator started", { logDir });
   return { nodeName, logDir, stop: () => stopping ??= stop() };
+}
+
+/** Pods of the simulator's namespace (or of all namespaces). */
+function podInformer(
+  options: NodeSimulatorOptions,
+  core: k8s.CoreV1Api,
+  log: Logger,
+): Informer<k8s.V1Pod> {
+  const ns = options.namespace;
+  return new Informer<k8s.V1Pod>({
+    name: "pods",
+    kubeConfig: options.kubeConfig,
+    watchPath: ns ? `/api/v1/namespaces/${ns}/pods` : "/api/v1/pods",
+    list: (p: ListParams) =>
+      wireForm(
+        ns ? core.listNamespacedPod({ namespace: ns, ...p }) : core.listPodForAllNamespaces(p),
+      ),
+    log,
+  });
+}
+
+/** The simulated node only. */
+function nodeInformer(
+  kubeConfig: k8s.KubeConfig,
+  core: k8s.CoreV1Api,
+  nodeName: string,
+  log: Logger,
+): Informer<k8s.V1Node> {
+  return new Informer<k8s.V1Node>({
+    name: "nodes",
+    kubeConfig,
+    watchPath: "/api/v1/nodes",
+    fieldSelector: `metadata.name=${nodeName}`,
+    list: (p: ListParams) => wireForm(core.listNode(p)),
+    log,
+  });
+}
+
+/**
+ * A list in the form watch events arrive in (JSON: timestamps as strings, where the typed client
+ * makes Dates), so that the store holds every object in one form.
+ */
+async function wireForm<T>(list: Promise<T>): Promise<T> {
+  return JSON.parse(JSON.stringify(await list));
 }
 
 /** Rejects when `promise` has not settled after `ms`. */
@@ -166,8 +214,4 @@ async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   } finally {
     clearTimeout(timer);
   }
-}
-
-function keyOf(pod: k8s.V1Pod): string {
-  return `${pod.metadata?.namespace}/${pod.metadata?.name}`;
 }

@@ -73,3 +73,8 @@ export function isNotFound(err: unknown): boolean {
 export function isAlreadyExists(err: unknown): boolean {
   return err instanceof KubeApiError && err.status === 409 && err.reason === "AlreadyExists";
 }
+
+/** True for a 409 Conflict (stale resourceVersion, failed UID precondition, pod bound already). */
+export function isConflict(err: unknown): boolean {
+  return err instanceof KubeApiError && err.status === 409 && err.reason === "Conflict";
+}

@@ -8,7 +8,9 @@
  * - Every watch is bounded by a random `timeoutSeconds` of 5–10 minutes (so no connection lives
  *   forever), and a watchdog restarts a watch that has been silent for longer than that (a
  *   dropped connection can otherwise leave a watch hanging without an error).
- * - Failures restart with exponential back-off and jitter; they never stop the informer.
+ * - Failures restart with exponential back-off and jitter; they never stop the informer. A watch
+ *   the server ends within a second counts as a failure, so a proxy or server that closes every
+ *   stream at once does not get a tight loop of watch requests.
  * - Handlers run after the store is updated, so a handler reading the store sees the event.
  * @module
  */
@@ -26,6 +28,7 @@ export interface ListResult<T> {
 /** Parameters passed to the list function. */
 export interface ListParams {
   labelSelector?: string;
+  fieldSelector?: string;
   limit: number;
   _continue?: string;
 }
@@ -47,6 +50,8 @@ export interface InformerOptions<T extends k8s.KubernetesObject> {
   /** API path to watch, e.g. `/api/v1/pods`. */
   watchPath: string;
   labelSelector?: string;
+  /** Field selector for list and watch, e.g. `metadata.name=node-1`. */
+  fieldSelector?: string;
   /** Structured log sink. */
   log?: (level: "debug" | "info" | "warn" | "error", msg: string, fields?: object) => void;
   /** Page size of lists (default 500). */
@@ -54,6 +59,9 @@ export interface InformerOptions<T extends k8s.KubernetesObject> {
   /** Back-off between failed attempts (default 0.5 s doubling to 30 s). */
   backoff?: Backoff;
 }
+
+/** A watch that ends sooner than this without an error is treated as a failure. */
+const MIN_WATCH_MS = 1000;
 
 /** A running informer: a read-only store plus change notifications. */
 export class Informer<T extends k8s.KubernetesObject> {
@@ -104,7 +112,11 @@ export class Informer<T extends k8s.KubernetesObject> {
           await this.#relist();
           needList = false;
         }
+        const started = Date.now();
         needList = await this.#watch();
+        if (!needList && Date.now() - started < MIN_WATCH_MS && !this.#stop.signal.aborted) {
+          throw new Error(`Watch of "${this.#options.watchPath}" ended at once`);
+        }
         backoff.reset();
       } catch (err) {
         if (this.#stop.signal.aborted) break;
@@ -124,6 +136,7 @@ export class Informer<T extends k8s.KubernetesObject> {
     do {
       const page = await this.#options.list({
         labelSelector: this.#options.labelSelector,
+        fieldSelector: this.#options.fieldSelector,
         limit: this.#options.pageSize ?? 500,
         _continue: cont,
       });
@@ -165,6 +178,7 @@ export class Informer<T extends k8s.KubernetesObject> {
         allowWatchBookmarks: true,
         timeoutSeconds,
         labelSelector: this.#options.labelSelector,
+        fieldSelector: this.#options.fieldSelector,
       },
       (phase: string, object: T) => {
         this.#lastActivity = Date.now();

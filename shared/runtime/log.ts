@@ -36,6 +36,11 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   };
 }
 
+/** A logger that adds `fields` to every line (a child logger, e.g. per pod); call fields win. */
+export function withFields(log: Logger, fields: Record<string, unknown>): Logger {
+  return (level, msg, more = {}) => log(level, msg, { ...fields, ...more });
+}
+
 function textLine(record: Record<string, unknown>): string {
   const { ts, level, msg, ...rest } = record;
   const fields = Object.entries(rest).map(([k, v]) =>
