@@ -1,6 +1,12 @@
 /**
  * `deno task test [deno test args…]`: starts the local control plane once, runs `deno test`
  * with its kubeconfig, stops it, and ends with the line CI reads: `tests: N passed, N failed`.
+ *
+ * Deno 2.9's `node:http2` can abort the whole process inside nghttp2 when a gRPC session gets a
+ * GOAWAY (denoland/deno#36788: SIGABRT or SIGSEGV, no JavaScript error). `deno test` runs the
+ * test files one after another in one process, so such a crash would silently skip every file
+ * after it. When the test process dies from a signal, the runner says so, and runs the file
+ * that was running and the files not yet run again, once. An assertion failure is never retried.
  * @module
  */
 
@@ -8,6 +14,7 @@ import { startLocalCluster } from "../dev/cluster/local_cluster.ts";
 import { shutdownSignal } from "../shared/runtime/shutdown_signal.ts";
 import { CLUSTER_ENV } from "./fixture/cluster.ts";
 
+const ROOT = new URL("../", import.meta.url).pathname;
 const log = (line: string) => console.error(`[test] ${line}`);
 const started = Date.now();
 log("starting the local control plane (the first run builds etcd and kube-apiserver: minutes)");
@@ -20,57 +27,143 @@ shutdownSignal().then(async (reason) => {
   Deno.exit(130);
 });
 
-let code = 1;
-let summary = { passed: 0, failed: 0, ignored: 0 };
+const env = {
+  [CLUSTER_ENV.kubeconfig]: cluster.kubeconfigPath,
+  [CLUSTER_ENV.auditLog]: cluster.auditLogPath,
+  [CLUSTER_ENV.etcd]: cluster.etcdEndpoint,
+};
+const { flags, paths } = splitArgs(Deno.args);
+const totals = { passed: 0, failed: 0, ignored: 0 };
+let failedRun = false;
 try {
-  const result = await runDenoTest(Deno.args, {
-    [CLUSTER_ENV.kubeconfig]: cluster.kubeconfigPath,
-    [CLUSTER_ENV.auditLog]: cluster.auditLogPath,
-    [CLUSTER_ENV.etcd]: cluster.etcdEndpoint,
-  });
-  code = result.code;
-  summary = result.summary;
+  let files = await testFiles(paths);
+  for (let attempt = 0; files.length > 0; attempt++) {
+    const run = await runDenoTest([...flags, ...files], env);
+    totals.passed += run.passed;
+    totals.failed += run.failed;
+    totals.ignored += run.ignored;
+    if (run.signal === undefined) {
+      if (run.code !== 0) failedRun = true;
+      break;
+    }
+    const crashed = run.filesStarted.at(-1);
+    const done = new Set(run.filesStarted.slice(0, -1).map(normalize));
+    files = files.filter((f) => !done.has(normalize(f)));
+    log(
+      `the test process died from ${run.signal} while running ${crashed ?? "(start-up)"} ` +
+        `(a Deno node:http2 crash, denoland/deno#36788)`,
+    );
+    if (attempt >= 1) {
+      log(`it crashed again; not retrying: ${files.length} file(s) did not complete`);
+      totals.failed += 1;
+      failedRun = true;
+      break;
+    }
+    log(`running the ${files.length} file(s) that did not complete once more`);
+  }
 } finally {
   await cluster.stop();
 }
-if (code !== 0 && summary.failed === 0) summary.failed = 1; // e.g. a type error before any test
+if (failedRun && totals.failed === 0) totals.failed = 1; // e.g. a type error before any test
 log(`finished in ${seconds(started)} s`);
-const ignored = summary.ignored > 0 ? `, ${summary.ignored} skipped` : "";
-console.log(`tests: ${summary.passed} passed, ${summary.failed} failed${ignored}`);
-Deno.exit(code);
+const ignored = totals.ignored > 0 ? `, ${totals.ignored} skipped` : "";
+console.log(`tests: ${totals.passed} passed, ${totals.failed} failed${ignored}`);
+Deno.exit(failedRun ? 1 : 0);
 
-/** Runs deno test, echoing its output and reading its closing summary line. */
-async function runDenoTest(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number; summary: typeof summary }> {
+/** Flags for `deno test` (e.g. `--filter x`) and the paths given, if any. */
+function splitArgs(args: string[]): { flags: string[]; paths: string[] } {
+  const flags: string[] = [];
+  const paths: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i].startsWith("-")) {
+      flags.push(args[i]);
+      // Flags that take a value as the next argument.
+      if (["--filter", "--reporter", "--shuffle"].includes(args[i]) && i + 1 < args.length) {
+        flags.push(args[++i]);
+      }
+    } else paths.push(args[i]);
+  }
+  return { flags, paths };
+}
+
+/** The test files `deno test` would run for these paths (all `*_test.ts` by default), in order. */
+async function testFiles(paths: string[]): Promise<string[]> {
+  const found: string[] = [];
+  const walk = async (path: string) => {
+    const abs = path.startsWith("/") ? path : `${ROOT}${path}`;
+    const info = await Deno.stat(abs);
+    if (info.isFile) return void found.push(abs);
+    for await (const entry of Deno.readDir(abs)) {
+      if (entry.name === "node_modules" || entry.name.startsWith(".")) continue;
+      const child = `${abs.replace(/\/$/, "")}/${entry.name}`;
+      if (entry.isDirectory) await walk(child);
+      else if (/(^|[_.])test\.(ts|tsx|js|mjs)$/.test(entry.name)) found.push(child);
+    }
+  };
+  for (const path of paths.length > 0 ? paths : ["."]) await walk(path);
+  return found.sort();
+}
+
+/** An absolute path, whether `deno test` printed it relative to the root or as a URL. */
+function normalize(path: string): string {
+  return new URL(path, `file://${ROOT}`).pathname;
+}
+
+interface RunResult {
+  code: number;
+  signal?: string;
+  passed: number;
+  failed: number;
+  ignored: number;
+  /** Files in the order `deno test` started them. */
+  filesStarted: string[];
+}
+
+/** Runs deno test, echoing its output and reading its progress and closing summary. */
+async function runDenoTest(args: string[], env: Record<string, string>): Promise<RunResult> {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["test", "-A", "--unstable-kv", ...args],
+    cwd: ROOT,
     env: { ...env, NO_COLOR: "1" },
     stdout: "piped",
     stderr: "inherit",
   }).spawn();
-  const found = { passed: 0, failed: 0, ignored: 0 };
+  const result: RunResult = { code: 0, passed: 0, failed: 0, ignored: 0, filesStarted: [] };
+  let summarySeen = false;
   let buffered = "";
   const decoder = new TextDecoder();
+  const read = (line: string) => {
+    const file = /^running \d+ tests? from (.+)$/.exec(line)?.[1];
+    if (file) result.filesStarted.push(file);
+    if (/^(ok|FAILED) \| \d+ passed/.test(line)) {
+      summarySeen = true;
+      result.passed = Number(/(\d+) passed/.exec(line)?.[1] ?? 0);
+      result.failed = Number(/(\d+) failed/.exec(line)?.[1] ?? 0);
+      result.ignored = Number(/(\d+) ignored/.exec(line)?.[1] ?? 0);
+    }
+  };
+  const passedBefore: number[] = [];
   for await (const chunk of child.stdout) {
     await Deno.stdout.write(chunk);
     buffered += decoder.decode(chunk, { stream: true });
     const lines = buffered.split("\n");
     buffered = lines.pop() ?? "";
-    for (const line of lines) readSummary(line, found);
+    for (const line of lines) {
+      read(line);
+      // Without a summary (a crash), count the finished tests of completed files ourselves.
+      if (/^\S.* \.\.\. ok( |$)/.test(line)) passedBefore.push(result.filesStarted.length);
+    }
   }
-  readSummary(buffered, found);
+  read(buffered);
   const status = await child.status;
-  return { code: status.code, summary: found };
-}
-
-/** Reads `ok | 12 passed (3 steps) | 0 failed | 1 ignored (2s)` into `found`. */
-function readSummary(line: string, found: typeof summary): void {
-  if (!/^(ok|FAILED) \| \d+ passed/.test(line)) return;
-  found.passed = Number(/(\d+) passed/.exec(line)?.[1] ?? 0);
-  found.failed = Number(/(\d+) failed/.exec(line)?.[1] ?? 0);
-  found.ignored = Number(/(\d+) ignored/.exec(line)?.[1] ?? 0);
+  result.code = status.code;
+  if (!summarySeen && (status.signal || status.code >= 128)) {
+    result.signal = status.signal ?? `exit code ${status.code}`;
+    // Tests of the crashed file will run again; only those of completed files count.
+    const completed = result.filesStarted.length - 1;
+    result.passed = passedBefore.filter((fileCount) => fileCount <= completed).length;
+  }
+  return result;
 }
 
 function seconds(since: number): number {
