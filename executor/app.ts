@@ -12,12 +12,14 @@ import {
   deploymentModeOf,
   type ExecutorConfig,
   managementPort,
+  PerformerKubernetesConfig,
 } from "../shared/config/executor_config.ts";
 import { HealthServer } from "../shared/grpc/health_server.ts";
 import { startGrpcServer, stopGrpcServer } from "../shared/grpc/server.ts";
 import { executorProto } from "../shared/proto/load.ts";
 import { type Endpoints, serveEndpoints } from "../shared/runtime/http_endpoints.ts";
 import type { Logger } from "../shared/runtime/log.ts";
+import { delay, exponentialBackoff } from "../shared/runtime/backoff.ts";
 import { createExecutorMetrics } from "./metrics.ts";
 import { type EnvEntry, resolveEnv } from "./performer/env.ts";
 import { createRuntime } from "./performer/factory.ts";
@@ -79,20 +81,25 @@ export async function startExecutor(
   const metrics = createExecutorMetrics(lifecycle);
   const byAvs = new Map(config.avsPerformers.map((p) => [p.avsAddress.toLowerCase(), p]));
 
-  const deploy = (
+  const deploy = async (
     p: AvsPerformerConfig,
     image: PerformerImage,
     extraEnv: EnvEntry[] = [],
     sa?: string,
-  ) =>
-    lifecycle.deploy({
+  ): Promise<PerformerInfo> => {
+    // A service account from DeployArtifact applies even when the config has no kubernetes section.
+    const kubernetes = sa
+      ? { ...(p.kubernetes ?? PerformerKubernetesConfig.parse({})), serviceAccountName: sa }
+      : p.kubernetes;
+    return await lifecycle.deploy({
       avsAddress: p.avsAddress,
       image,
       env: resolveEnv([...p.envs, ...extraEnv], options.env, mode),
-      kubernetes: p.kubernetes &&
-        { ...p.kubernetes, serviceAccountName: sa || p.kubernetes.serviceAccountName },
+      kubernetes,
     });
-  await adoptOrDeploy(config, lifecycle, kv, deploy, log);
+  };
+  const stopping = new AbortController();
+  await adoptOrDeploy(config, lifecycle, kv, deploy, log, stopping.signal);
   lifecycle.startMonitoring();
 
   const taskDeps = {
@@ -181,6 +188,7 @@ export async function startExecutor(
     httpPort: endpoints.healthPort,
     lifecycle,
     async stop() {
+      stopping.abort();
       health.shutdown();
       const grace = config.shutdown.drainTimeout;
       await Promise.all([
@@ -228,6 +236,7 @@ async function adoptOrDeploy(
   kv: Deno.Kv,
   deploy: (p: AvsPerformerConfig, image: PerformerImage) => Promise<unknown>,
   log: Logger,
+  stop: AbortSignal,
 ): Promise<void> {
   const owned = await lifecycle.listOwnedInstances();
   const adopted = new Set<string>();
@@ -249,9 +258,13 @@ async function adoptOrDeploy(
       }
     }
     if (!lifecycle.hasCurrent(p.avsAddress)) {
-      await deploy(p, wanted).catch((err) =>
-        log("error", "initial deploy failed", { avs: p.avsAddress, error: err.message })
-      );
+      await deploy(p, wanted).catch((err) => {
+        log("error", "initial deploy failed; retrying in the background", {
+          avs: p.avsAddress,
+          error: err.message,
+        });
+        retryDeploy(() => deploy(p, wanted), () => lifecycle.hasCurrent(p.avsAddress), stop, log);
+      });
     }
   }
   for (const instance of owned) {
@@ -260,6 +273,25 @@ async function adoptOrDeploy(
       await lifecycle.removeInstance(instance);
     }
   }
+}
+
+/** Retries a failed deploy with back-off (5 s doubling to 5 min) until it succeeds or we stop. */
+function retryDeploy(
+  attempt: () => Promise<unknown>,
+  done: () => boolean,
+  stop: AbortSignal,
+  log: Logger,
+): void {
+  const backoff = exponentialBackoff({ minTimeout: 5_000, maxTimeout: 300_000 });
+  (async () => {
+    while (!stop.aborted && !done()) {
+      await delay(backoff.next(), stop).catch(() => {});
+      if (stop.aborted || done()) return;
+      await attempt().catch((err) =>
+        log("warn", "deploy retry failed", { error: (err as Error).message })
+      );
+    }
+  })();
 }
 
 function sameImage(a: PerformerImage, b: PerformerImage): boolean {

@@ -92,6 +92,7 @@ async function runClaimed(
   settings: AvsTaskSettings,
   options: { deadline: number; signal: AbortSignal },
 ): Promise<TaskResultMessage> {
+  let ran = false;
   try {
     verifyAggregator(task, settings);
     if (Date.now() >= options.deadline) {
@@ -101,11 +102,13 @@ async function runClaimed(
       taskId: task.taskId,
       payload: task.payload,
     }, options);
+    ran = true;
     const result = sign(deps, task, output, settings.scheme);
     await deps.processed.finish(task.taskId, "done");
     return result;
   } catch (err) {
-    const sent = err instanceof TaskError && err.reachedPerformer;
+    // Once the performer may have run the task, the id stays claimed: tasks are not idempotent.
+    const sent = ran || (err instanceof TaskError && err.reachedPerformer);
     if (sent) await deps.processed.finish(task.taskId, "failed");
     else await deps.processed.release(task.taskId);
     if (err instanceof TaskError) throw err;

@@ -222,3 +222,15 @@ Deno.test("processed task ids persist across restarts of the store", async () =>
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a task whose signing fails after it ran stays claimed (it is never run twice)", async () => {
+  const { deps, calls, processed } = await setup({ scheme: "bn254" });
+  deps.keys = { ecdsa: operatorKey };
+  const t = task();
+  assert.equal(await code(executeSubmission(deps, t, { signal })), "Internal");
+  assert.equal(calls.length, 1);
+  assert.equal(await processed.state(t.taskId), "failed");
+  assert.equal(await code(executeSubmission(deps, t, { signal })), "AlreadyExists");
+  assert.equal(calls.length, 1, "not run again");
+  processed.close();
+});

@@ -21,18 +21,30 @@ export const ResourceRequirements = z.strictObject({
   requests: z.record(z.string(), Quantity).optional().meta({
     description: "Minimum amount of compute resources required.",
   }),
-  claims: z.array(z.strictObject({ name: z.string(), request: z.string().optional() }))
+  claims: z.array(z.strictObject({
+    name: z.string().meta({ description: "Name of one of the pod's resource claims." }),
+    request: z.string().optional().meta({ description: "One request of that claim." }),
+  }))
     .optional()
     .meta({ description: "Dynamic resource claims used by the container." }),
 }).meta({ description: "Compute resources of the performer container (core/v1)." });
 
 /** core/v1 Toleration. */
 export const Toleration = z.strictObject({
-  key: z.string().optional(),
-  operator: z.enum(["Exists", "Equal"]).optional(),
-  value: z.string().optional(),
-  effect: z.enum(["NoSchedule", "PreferNoSchedule", "NoExecute"]).optional(),
-  tolerationSeconds: z.int().optional().meta({ format: "int64" }),
+  key: z.string().optional().meta({
+    description: "Taint key to tolerate; empty with operator Exists tolerates every taint.",
+  }),
+  operator: z.enum(["Exists", "Equal"]).optional().meta({
+    description: "Equal (the default) matches value; Exists matches any value.",
+  }),
+  value: z.string().optional().meta({ description: "Taint value to match with Equal." }),
+  effect: z.enum(["NoSchedule", "PreferNoSchedule", "NoExecute"]).optional().meta({
+    description: "Taint effect to match; empty matches every effect.",
+  }),
+  tolerationSeconds: z.int().optional().meta({
+    format: "int64",
+    description: "With NoExecute: how long the pod stays on a node after the taint appears.",
+  }),
 });
 
 const NodeSelectorRequirement = z.strictObject({
@@ -90,9 +102,11 @@ export const Affinity = z.strictObject({
 }).meta({ description: "Pod affinity rules (core/v1 Affinity), passed to the pod." });
 
 const KeyRef = z.strictObject({
-  name: z.string().min(1),
-  key: z.string().min(1),
-  optional: z.boolean().optional(),
+  name: z.string().min(1).meta({ description: "Name of the Secret or ConfigMap." }),
+  key: z.string().min(1).meta({ description: "Key within it." }),
+  optional: z.boolean().optional().meta({
+    description: "Start the pod even when the object or key does not exist.",
+  }),
 });
 
 /** An environment variable whose value comes from a Secret or ConfigMap key. */
@@ -107,6 +121,7 @@ export const EnvFromSource = z.strictObject({
     (v) => (v.secretKeyRef === undefined) !== (v.configMapKeyRef === undefined),
     "exactly one of secretKeyRef or configMapKeyRef must be set",
   ).meta({
+    description: "Exactly one of secretKeyRef and configMapKeyRef.",
     "x-kubernetes-validations": [{
       rule: "has(self.secretKeyRef) != has(self.configMapKeyRef)",
       message: "exactly one of secretKeyRef or configMapKeyRef must be set",
@@ -115,4 +130,6 @@ export const EnvFromSource = z.strictObject({
 });
 
 /** core/v1 LocalObjectReference, as used by imagePullSecrets. */
-export const LocalObjectReference = z.strictObject({ name: z.string().min(1) });
+export const LocalObjectReference = z.strictObject({
+  name: z.string().min(1).meta({ description: "Name of a Secret in the Performer's namespace." }),
+});

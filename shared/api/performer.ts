@@ -62,7 +62,9 @@ export const PerformerConfig = z.strictObject({
   }),
   args: z.array(z.string()).optional().meta({ description: "Container arguments." }),
   command: z.array(z.string()).optional().meta({ description: "Container entrypoint." }),
-  serviceAccountName: z.string().optional().meta({ description: "Pod service account." }),
+  serviceAccountName: z.string().optional().meta({
+    description: "Pod service account; without one the pod gets no API token.",
+  }),
 }).meta({ description: "How the performer process is started." });
 
 /** `spec.scheduling`: where the pod may run. */
@@ -117,7 +119,8 @@ export const PerformerSpec = z.strictObject({
     description: "Image pull policy of the performer container.",
   }),
   version: z.string().optional().meta({
-    description: "Version label shown in the Version column and recorded on upgrades.",
+    description: "Free-form version shown in the Version column; changing only it does not " +
+      "replace the pod.",
   }),
   config: PerformerConfig.default({ grpcPort: DEFAULT_GRPC_PORT }),
   resources: ResourceRequirements.optional(),
@@ -133,12 +136,22 @@ export const PerformerPhase = z.enum(["Pending", "Running", "Upgrading", "Termin
 
 /** A metav1.Condition. */
 export const Condition = z.strictObject({
-  type: z.string().min(1).max(316),
-  status: z.enum(["True", "False", "Unknown"]),
-  observedGeneration: z.int().min(0).optional().meta({ format: "int64" }),
-  lastTransitionTime: z.string().meta({ format: "date-time" }),
-  reason: z.string().min(1).max(1024).regex(/^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$/),
-  message: z.string().max(32768),
+  type: z.string().min(1).max(316).meta({ description: "Available, Progressing or Degraded." }),
+  status: z.enum(["True", "False", "Unknown"]).meta({
+    description: "Whether the condition holds.",
+  }),
+  observedGeneration: z.int().min(0).optional().meta({
+    format: "int64",
+    description: "The metadata.generation the condition was computed for.",
+  }),
+  lastTransitionTime: z.string().meta({
+    format: "date-time",
+    description: "When status last changed.",
+  }),
+  reason: z.string().min(1).max(1024).regex(/^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$/).meta({
+    description: "Why, as one CamelCase word, e.g. PodReady, Upgrading, ImagePullFailed.",
+  }),
+  message: z.string().max(32768).meta({ description: "Details for people." }),
 });
 
 /** Condition types a Performer reports. */
@@ -146,20 +159,36 @@ export const CONDITION_TYPES = ["Available", "Progressing", "Degraded"] as const
 
 /** `status` of a Performer, written by the operator through the status subresource. */
 export const PerformerStatus = z.strictObject({
-  phase: PerformerPhase.optional().meta({ description: "Lifecycle phase." }),
+  phase: PerformerPhase.optional().meta({
+    description: "Pending: no pod serves yet (starting, or unschedulable). Running: a pod " +
+      "serves. Upgrading: the old pod serves while a new revision starts. Terminating: being " +
+      "deleted. Failed: no pod serves and the pod cannot come up (see Degraded).",
+  }),
   ready: z.boolean().optional().meta({ description: "True only while a serving pod is Ready." }),
-  podName: z.string().optional().meta({ description: "The serving pod." }),
+  podName: z.string().optional().meta({
+    description: "The serving pod, or the pod being started while none serves.",
+  }),
   serviceName: z.string().optional().meta({ description: "The stable Service." }),
   grpcEndpoint: z.string().optional().meta({
     description: "performer-<name>.<namespace>.svc.cluster.local:<grpcPort>",
   }),
-  readyTime: z.string().optional().meta({ format: "date-time" }),
-  lastUpgrade: z.string().optional().meta({ format: "date-time" }),
-  observedGeneration: z.int().min(0).optional().meta({ format: "int64" }),
+  readyTime: z.string().optional().meta({
+    format: "date-time",
+    description: "When the Performer last became ready; absent while it is not ready.",
+  }),
+  lastUpgrade: z.string().optional().meta({
+    format: "date-time",
+    description: "When the Service last switched to a new revision.",
+  }),
+  observedGeneration: z.int().min(0).optional().meta({
+    format: "int64",
+    description: "The metadata.generation this status describes.",
+  }),
   conditions: z.array(Condition).optional().meta({
     "x-kubernetes-list-type": "map",
     "x-kubernetes-list-map-keys": ["type"],
-    description: "Available, Progressing and Degraded.",
+    description: "Available (a pod serves), Progressing (a revision is starting) and Degraded " +
+      "(why a pod cannot come up).",
   }),
 }).meta({ description: "Observed state of the performer." });
 

@@ -38,25 +38,41 @@ export const DeploymentMode = z.enum(["docker", "kubernetes"]);
 /** A deployment mode. */
 export type DeploymentMode = z.output<typeof DeploymentMode>;
 
-const KeyRef = z.strictObject({ name: z.string().min(1), key: z.string().min(1) });
+const KeyRef = z.strictObject({
+  name: z.string().min(1).meta({
+    description: "Name of the Secret or ConfigMap, in the performer's namespace.",
+  }),
+  key: z.string().min(1).meta({ description: "Key within it." }),
+});
 
 /** One environment variable of a performer: exactly one source. */
 export const PerformerEnv = z.strictObject({
   name: z.string({ error: requiredOr("a string") }).regex(
     /^[-._a-zA-Z][-._a-zA-Z0-9]*$/,
     "must be a valid environment variable name",
-  ),
-  value: z.string().optional(),
-  valueFromEnv: z.string().min(1).optional(),
+  ).meta({
+    description: "Variable name. AVS_ADDRESS and GRPC_PORT are set by the executor and the " +
+      "operator; entries with these names are dropped with a warning.",
+  }),
+  value: z.string().optional().meta({
+    description: "A literal value. Each entry has exactly one of value, valueFromEnv and " +
+      "kubernetesEnv.",
+  }),
+  valueFromEnv: z.string().min(1).optional().meta({
+    description: "Name of a variable of the executor's own environment whose value is passed " +
+      "on; a deploy fails when it is not set.",
+  }),
   kubernetesEnv: z.strictObject({
     valueFrom: z.strictObject({
-      secretKeyRef: KeyRef.optional(),
-      configMapKeyRef: KeyRef.optional(),
+      secretKeyRef: KeyRef.optional().meta({ description: "A key of a Secret." }),
+      configMapKeyRef: KeyRef.optional().meta({ description: "A key of a ConfigMap." }),
     }).refine(
       (v) => (v.secretKeyRef === undefined) !== (v.configMapKeyRef === undefined),
       "exactly one of secretKeyRef or configMapKeyRef must be set",
-    ),
-  }).optional(),
+    ).meta({ description: "Exactly one of secretKeyRef and configMapKeyRef." }),
+  }).optional().meta({
+    description: "A Secret or ConfigMap key that the kubelet resolves (kubernetes mode only).",
+  }),
 }).refine(
   (e) => [e.value, e.valueFromEnv, e.kubernetesEnv].filter((v) => v !== undefined).length === 1,
   "exactly one of value, valueFromEnv or kubernetesEnv must be set",
@@ -66,130 +82,238 @@ export type PerformerEnv = z.output<typeof PerformerEnv>;
 
 /** The performer image: a repository plus a tag, and optionally a digest that pins it. */
 export const PerformerImage = z.strictObject({
-  repository: z.string({ error: requiredOr("a string") }).min(1, "must not be empty"),
-  tag: z.string({ error: requiredOr("a string") }).min(1, "must not be empty"),
-  digest: z.string().regex(/^sha256:[0-9a-f]{64}$/, "must be sha256:<64 hex digits>").optional(),
+  repository: z.string({ error: requiredOr("a string") }).min(1, "must not be empty").meta({
+    description: "Image repository, with its registry (e.g. ghcr.io/acme/avs-performer).",
+  }),
+  tag: z.string({ error: requiredOr("a string") }).min(1, "must not be empty").meta({
+    description: "Image tag.",
+  }),
+  digest: z.string().regex(/^sha256:[0-9a-f]{64}$/, "must be sha256:<64 hex digits>").optional()
+    .meta({
+      description: "Pins the image: it runs as repository@digest; the tag is then only recorded.",
+    }),
 });
 /** A performer image. */
 export type PerformerImage = z.output<typeof PerformerImage>;
 
 /** Per-performer settings used in kubernetes mode. */
 export const PerformerKubernetesConfig = z.strictObject({
-  serviceAccountName: z.string().optional(),
+  serviceAccountName: z.string().optional().meta({
+    description: "Service account of the performer pod (spec.config.serviceAccountName). A " +
+      "DeployArtifact request's kubernetes.service_account_name replaces it while this section " +
+      "is present.",
+  }),
   endpointOverride: z.string().optional().meta({
     description: "host:port to dial instead of status.grpcEndpoint (executors outside a cluster).",
   }),
   connectVia: z.enum(["service", "podIP"]).default("service").meta({
     description: "Dial the Service DNS name (in cluster) or the pod IP (outside a cluster).",
   }),
-  imagePullPolicy: ImagePullPolicy.default("IfNotPresent"),
+  imagePullPolicy: ImagePullPolicy.default("IfNotPresent").meta({
+    description: "Pull policy of the performer container (spec.imagePullPolicy).",
+  }),
   resources: ResourceRequirements.optional(),
   scheduling: SchedulingConfig.optional(),
   hardwareRequirements: HardwareRequirements.optional(),
-});
+}).meta({ description: "Settings of this performer in kubernetes mode." });
 
 /** An aggregator whose task signatures this executor accepts. */
 export const TrustedAggregator = z.strictObject({
-  address: address,
+  address: address.meta({
+    description: "The aggregator's address; an ECDSA task signature must recover to it.",
+  }),
   blsPublicKey: z.string().regex(
     /^(0x)?[0-9a-fA-F]{256}$/,
     "must be a 128-byte BN254 G2 point in hex",
   )
-    .optional(),
+    .optional().meta({
+      description: "The aggregator's BN254 public key (G2 point, 128 bytes in hex); needed to " +
+        "accept its BN254 task signatures.",
+    }),
 });
 
 /** One AVS served by this executor. */
 export const AvsPerformerConfig = z.strictObject({
-  avsAddress: address,
-  image: PerformerImage,
-  processType: z.literal("server").default("server"),
-  deploymentMode: DeploymentMode.default("docker"),
-  envs: z.array(PerformerEnv).default([]),
+  avsAddress: address.meta({
+    description: "The AVS. Tasks for an AVS that is not configured are refused (NOT_FOUND).",
+  }),
+  image: PerformerImage.meta({
+    description: "The image deployed at start-up, unless a DeployArtifact has deployed another " +
+      "since (the executor remembers the last one in its store).",
+  }),
+  processType: z.literal("server").default("server").meta({
+    description: "How the performer runs: a long-running gRPC server (the only kind).",
+  }),
+  deploymentMode: DeploymentMode.default("docker").meta({
+    description: "docker: a container through the Docker Engine API. kubernetes: a Performer " +
+      "resource that the operator runs as a pod. All performers use the same mode.",
+  }),
+  envs: z.array(PerformerEnv).default([]).meta({
+    description: "Environment of the performer, in order; a later entry of the same name wins.",
+  }),
   kubernetes: PerformerKubernetesConfig.optional(),
-  aggregators: z.array(TrustedAggregator).default([]),
+  aggregators: z.array(TrustedAggregator).default([]).meta({
+    description: "Aggregators whose tasks are accepted for this AVS. Tasks from others are " +
+      "refused (PERMISSION_DENIED); an empty list refuses every task.",
+  }),
   signingCurve: z.enum(["bn254", "ecdsa"]).optional().meta({
     description:
       "Curve of the operator set's result signatures (default: bn254 when a BLS key is configured, else ecdsa).",
   }),
-  maxConcurrentTasks: z.int().min(1).default(64),
-  taskTimeout: durationMs("5m"),
+  maxConcurrentTasks: z.int().min(1).default(64).meta({
+    description: "Tasks of this AVS in flight at once; more are refused (RESOURCE_EXHAUSTED).",
+  }),
+  taskTimeout: durationMs("5m").meta({
+    description: "Longest a task may run on the performer; an earlier gRPC deadline of the " +
+      "caller wins.",
+  }),
 });
 /** Configuration of one AVS performer. */
 export type AvsPerformerConfig = z.output<typeof AvsPerformerConfig>;
 
 /** An ECDSA key: inline, or a Web3 secret-storage v3 keystore file. */
 export const EcdsaKeyConfig = z.union([
-  z.strictObject({ privateKey: hexKey }),
-  z.strictObject({ keystoreFile: z.string().min(1), password: z.string() }),
-], { error: "must be {privateKey} or {keystoreFile, password}" });
+  z.strictObject({
+    privateKey: hexKey.meta({
+      description: "The key in hex. EXECUTOR_ECDSA_PRIVATE_KEY keeps it out of the file.",
+    }),
+  }),
+  z.strictObject({
+    keystoreFile: z.string().min(1).meta({
+      description: "Path of a Web3 secret-storage v3 keystore, relative to the config file.",
+    }),
+    password: z.string().meta({ description: "Password of the keystore." }),
+  }),
+], { error: "must be {privateKey} or {keystoreFile, password}" }).meta({
+  description: "secp256k1 key for ECDSA operator sets.",
+});
 
 /** A BN254 (BLS) key from a keystore given as a file or inline JSON. */
 export const BlsKeyConfig = z.strictObject({
-  keystoreFile: z.string().min(1).optional(),
-  keystore: z.string().min(1).optional(),
-  password: z.string({ error: requiredOr("a string") }),
+  keystoreFile: z.string().min(1).optional().meta({
+    description: "Path of the keystore, relative to the config file. Exactly one of " +
+      "keystoreFile and keystore.",
+  }),
+  keystore: z.string().min(1).optional().meta({ description: "The keystore JSON itself." }),
+  password: z.string({ error: requiredOr("a string") }).meta({
+    description: "Password of the keystore.",
+  }),
 }).refine(
   (k) => (k.keystoreFile === undefined) !== (k.keystore === undefined),
   "exactly one of keystoreFile or keystore must be set",
-);
+).meta({
+  description: "BN254 key for BN254 operator sets: an eigensdk-go or Hourglass keystore " +
+    "(Web3 v3 or EIP-2335 container).",
+});
 
 /** The operator this executor signs for. */
 export const OperatorConfig = z.strictObject({
-  address: address,
+  address: address.meta({
+    description: "The operator's address. Tasks for another executor_address are refused " +
+      "(INVALID_ARGUMENT); management requests must be signed by this address's ECDSA key.",
+  }),
   signingKeys: z.strictObject({
     ecdsa: EcdsaKeyConfig.optional(),
     bls: BlsKeyConfig.optional(),
   }, { error: requiredOr("an object with ecdsa and/or bls keys") }).refine(
     (k) => k.ecdsa !== undefined || k.bls !== undefined,
     "at least one of ecdsa or bls must be set",
-  ),
-});
+  ).meta({ description: "Keys that sign task results: at least one of ecdsa and bls." }),
+}).meta({ description: "The operator this executor signs for." });
 
 /** Cluster access for kubernetes mode. */
 export const KubernetesConfig = z.strictObject({
   namespace: z.string({ error: requiredOr("a namespace name") }).regex(
     /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/,
     "must be a valid namespace name",
-  ),
-  kubeConfigPath: z.string().optional(),
-  inCluster: z.boolean().default(false),
-  connectionTimeout: durationMs("30s"),
-  readyTimeout: durationMs("5m"),
-  crdGroup: z.string().default("hourglass.eigenlayer.io"),
-  crdVersion: z.string().default("v1alpha1"),
+  ).meta({ description: "Namespace the executor creates its Performers in." }),
+  kubeConfigPath: z.string().optional().meta({
+    description: "A kubeconfig file. Unset: the pod's service account inside a pod, else " +
+      "KUBECONFIG or ~/.kube/config, as kubectl looks.",
+  }),
+  inCluster: z.boolean().default(false).meta({
+    description: "Use the pod's service account even where no pod is detected.",
+  }),
+  connectionTimeout: durationMs("30s").meta({
+    description: "How long start-up waits for the API server; also the limit of each API request.",
+  }),
+  readyTimeout: durationMs("5m").meta({
+    description: "How long a new Performer has to report ready. A failure the operator reports " +
+      "(ImagePullFailed, CrashLooping, Unschedulable, ContainerConfigError) ends the wait at once.",
+  }),
+  crdGroup: z.string().default("hourglass.eigenlayer.io").meta({
+    description: "API group of the Performer CRD.",
+  }),
+  crdVersion: z.string().default("v1alpha1").meta({
+    description: "API version of the Performer CRD.",
+  }),
+}).meta({
+  description: "Cluster access for kubernetes mode; required when the performers use it.",
 });
 
 /** The Docker Engine API endpoint for docker mode. */
 export const DockerConfig = z.strictObject({
-  host: z.string().optional().meta({ description: "Defaults to DOCKER_HOST or the local socket." }),
-  network: z.string().optional(),
+  host: z.string().optional().meta({
+    description: "Engine API address: unix:///path, a socket path, tcp://host:port or " +
+      "http://host:port (no TLS). Defaults to DOCKER_HOST, else /var/run/docker.sock.",
+  }),
+  network: z.string().optional().meta({
+    description: "A user-defined network to attach performers to; they are then dialled by " +
+      "container name on port 8080 instead of through a port published on 127.0.0.1.",
+  }),
 });
 
 /** Where processed task ids and performer state persist. */
 export const StorageConfig = z.strictObject({
-  path: z.string().min(1).default("./executor-data"),
-  retention: durationMs("168h"),
+  path: z.string().min(1).default("./executor-data").meta({
+    description: "Directory of the store (a Deno KV file, executor.kv), relative to the config " +
+      "file.",
+  }),
+  retention: durationMs("168h").meta({
+    description: "How long a task id is remembered; a task id seen within it is refused " +
+      "(ALREADY_EXISTS).",
+  }),
 });
 
 /** The whole executor config. */
 export const ExecutorConfig = z.strictObject({
-  grpcPort: port.default(9090),
-  managementServerGrpcPort: port.optional(),
-  httpPort: port.default(8080).meta({ description: "/healthz, /readyz and /metrics." }),
-  logLevel: z.enum(["debug", "info", "warn", "error"]).default("info"),
-  logFormat: z.enum(["json", "text"]).default("json"),
+  grpcPort: port.default(9090).meta({
+    description: "Port of the task server (ExecutorService, grpc.health.v1), called by " +
+      "aggregators.",
+  }),
+  managementServerGrpcPort: port.optional().meta({
+    description: "Port of the management server (ExecutorManagementService). Unset or equal " +
+      "to grpcPort: one server on grpcPort serves both.",
+  }),
+  httpPort: port.default(8080).meta({
+    description: "Port of /healthz, /readyz (ready once every AVS has a performer in service) " +
+      "and /metrics.",
+  }),
+  logLevel: z.enum(["debug", "info", "warn", "error"]).default("info").meta({
+    description: "Lowest level logged.",
+  }),
+  logFormat: z.enum(["json", "text"]).default("json").meta({
+    description: "Log lines on stderr: one JSON object each, or text with key=value fields.",
+  }),
   operator: OperatorConfig,
   avsPerformers: z.array(AvsPerformerConfig, { error: requiredOr("a list") }).min(
     1,
     "must list at least one performer",
-  ),
+  ).meta({ description: "The AVSs this executor serves, one performer each." }),
   kubernetes: KubernetesConfig.optional(),
-  docker: DockerConfig.default({}),
-  storage: StorageConfig.prefault({}),
+  docker: DockerConfig.default({}).meta({
+    description: "The Docker Engine API, for docker mode.",
+  }),
+  storage: StorageConfig.prefault({}).meta({
+    description: "The executor's store: processed task ids and the last deployed image per AVS.",
+  }),
   managementAuth: z.strictObject({
-    enabled: z.boolean().default(true),
-    tokenTtl: durationMs("5m"),
-  }).prefault({}),
+    enabled: z.boolean().default(true).meta({
+      description: "Require a signed, single-use challenge token on DeployArtifact, " +
+        "ListPerformers and RemovePerformer. Off: GetChallengeToken answers UNAVAILABLE.",
+    }),
+    tokenTtl: durationMs("5m").meta({ description: "How long a challenge token is valid." }),
+  }).prefault({}).meta({ description: "Authentication of the management API." }),
   performerHealth: z.strictObject({
     interval: durationMs("5s").meta({ description: "How often each performer is checked." }),
     failureThreshold: z.int().min(1).default(3).meta({
@@ -198,11 +322,16 @@ export const ExecutorConfig = z.strictObject({
     readyTimeout: durationMs("2m").meta({
       description: "How long a new performer has to become SERVING.",
     }),
-  }).prefault({}),
+  }).prefault({}).meta({ description: "Health checks of the performers in service." }),
   shutdown: z.strictObject({
-    removePerformers: z.boolean().default(false),
-    drainTimeout: durationMs("30s"),
-  }).prefault({}),
+    removePerformers: z.boolean().default(false).meta({
+      description: "Remove the performers on shutdown. false: they keep running, and the next " +
+        "start adopts those still serving the wanted image.",
+    }),
+    drainTimeout: durationMs("30s").meta({
+      description: "How long in-flight tasks may take to finish on shutdown.",
+    }),
+  }).prefault({}).meta({ description: "What SIGINT and SIGTERM do." }),
 }).superRefine((config, ctx) => {
   for (const { path, message } of crossFieldIssues(config)) {
     ctx.addIssue({ code: "custom", path, message });
