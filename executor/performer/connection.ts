@@ -22,6 +22,9 @@ const RECREATE_AFTER_FAILURES = 3;
 const CHANNEL_OPTIONS: grpc.ChannelOptions = {
   "grpc.initial_reconnect_backoff_ms": 200,
   "grpc.max_reconnect_backoff_ms": 5_000,
+  // Our own subchannels: closing a connection really closes it (see denoland/deno#36788 — a GOAWAY
+  // on a lingering pooled session can abort the process).
+  "grpc.use_local_subchannel_pool": 1,
 };
 
 type PerformerClient = InstanceType<

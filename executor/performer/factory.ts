@@ -4,9 +4,11 @@
  */
 
 import { deploymentModeOf, type ExecutorConfig } from "../../shared/config/executor_config.ts";
+import { loadKubeConfig } from "../../shared/kube/client.ts";
 import type { Logger } from "../../shared/runtime/log.ts";
 import { dockerRuntime } from "./docker/docker_runtime.ts";
 import { createEngineClient } from "./docker/engine_client.ts";
+import { kubernetesRuntime } from "./kubernetes/kubernetes_runtime.ts";
 import type { PerformerRuntime } from "./runtime.ts";
 
 /** Creates the runtime of the config's deployment mode. */
@@ -26,5 +28,25 @@ export function createRuntime(
       }),
     );
   }
-  return Promise.reject(new Error("deploymentMode kubernetes is not available in this build yet"));
+  const k = config.kubernetes;
+  if (!k) {
+    // The config schema requires the section in kubernetes mode; this guards other callers.
+    return Promise.reject(new TypeError("deploymentMode kubernetes needs a kubernetes section"));
+  }
+  let kubeConfig;
+  try {
+    kubeConfig = loadKubeConfig({ kubeconfigPath: k.kubeConfigPath, inCluster: k.inCluster });
+  } catch (err) {
+    return Promise.reject(err);
+  }
+  return kubernetesRuntime({
+    kubeConfig,
+    namespace: k.namespace,
+    executorId: options.executorId,
+    connectionTimeoutMs: k.connectionTimeout,
+    readyTimeoutMs: k.readyTimeout,
+    crdGroup: k.crdGroup,
+    crdVersion: k.crdVersion,
+    log: options.log,
+  });
 }

@@ -1,0 +1,228 @@
+import type * as k8s from "@kubernetes/client-node";
+import assert from "node:assert/strict";
+import { ANNOTATIONS } from "./_performer_object.ts";
+import {
+  endpointOf,
+  failureOf,
+  instanceOf,
+  parseImage,
+  type PerformerResource,
+  readiness,
+  readStatus,
+  runtimeStateOf,
+} from "./_state.ts";
+
+const NAME = "ab12cd34-0a1b2c3d";
+
+function condition(type: string, status: string, reason: string, message = "", gen?: number) {
+  return {
+    type,
+    status,
+    reason,
+    message,
+    lastTransitionTime: "2025-01-01T00:00:00Z",
+    observedGeneration: gen,
+  };
+}
+
+function performer(
+  status: Record<string, unknown> | undefined,
+  meta: Partial<k8s.V1ObjectMeta> = {},
+): PerformerResource {
+  return {
+    apiVersion: "hourglass.eigenlayer.io/v1alpha1",
+    kind: "Performer",
+    metadata: { name: NAME, namespace: "ns", generation: 1, ...meta },
+    spec: { avsAddress: "0xAB12cd34000000000000000000000000000000Ef", image: "repo/p:v1" },
+    status,
+  };
+}
+
+const readyStatus = {
+  phase: "Running",
+  ready: true,
+  podName: `performer-${NAME}-abc123`,
+  grpcEndpoint: `performer-${NAME}.ns.svc.cluster.local:9090`,
+  observedGeneration: 1,
+  conditions: [
+    condition("Available", "True", "PodReady"),
+    condition("Degraded", "False", "AsExpected"),
+  ],
+};
+
+function pod(
+  patch: { ready?: boolean; ip?: string; deleting?: boolean; port?: number } = {},
+): k8s.V1Pod {
+  return {
+    metadata: {
+      name: readyStatus.podName,
+      ...(patch.deleting ? { deletionTimestamp: new Date() } : {}),
+    },
+    spec: {
+      containers: [{
+        name: "performer",
+        ports: [{ name: "grpc", containerPort: patch.port ?? 9191 }],
+      }],
+    },
+    status: {
+      podIP: patch.ip ?? "127.0.3.4",
+      conditions: [{ type: "Ready", status: patch.ready === false ? "False" : "True" }],
+    },
+  };
+}
+
+const pods = (p?: k8s.V1Pod) => (name: string) => name === p?.metadata?.name ? p : undefined;
+
+Deno.test("status is read field by field: unknown fields and wrong types do not hide it", () => {
+  const s = readStatus(performer({ ...readyStatus, someNewField: { x: 1 }, phase: 7 }));
+  assert.equal(s.ready, true);
+  assert.equal(s.phase, undefined);
+  assert.equal(s.podName, readyStatus.podName);
+  assert.equal(readStatus(performer(undefined)).ready, false);
+  assert.deepEqual(readStatus(performer({ conditions: "nope" })).conditions, []);
+});
+
+Deno.test("failures no waiting fixes are reported; transient ones are not", () => {
+  for (
+    const reason of ["ImagePullFailed", "CrashLooping", "Unschedulable", "ContainerConfigError"]
+  ) {
+    const p = performer({
+      phase: "Failed",
+      ready: false,
+      conditions: [condition("Degraded", "True", reason, "why")],
+    });
+    assert.deepEqual(failureOf(p), { reason, message: "why" });
+    assert.deepEqual(runtimeStateOf(p), { running: false, failed: true, detail: `${reason}: why` });
+  }
+  const replaced = performer({
+    ready: false,
+    conditions: [condition("Degraded", "True", "PodFailed", "ended")],
+  });
+  assert.equal(failureOf(replaced), undefined, "the operator replaces a failed pod");
+  assert.deepEqual(runtimeStateOf(replaced), { running: false, detail: "ended" });
+  const deleting = performer(readyStatus, { deletionTimestamp: new Date() });
+  assert.equal(failureOf(deleting)?.reason, "Deleted");
+  assert.equal(runtimeStateOf(deleting).failed, true);
+});
+
+Deno.test("ready means running; not yet ready says what the operator is waiting for", () => {
+  assert.deepEqual(runtimeStateOf(performer(readyStatus)), { running: true });
+  const starting = performer({
+    phase: "Pending",
+    ready: false,
+    conditions: [
+      condition("Progressing", "True", "PodStarting", "Waiting for pod x to become ready"),
+    ],
+  });
+  assert.deepEqual(runtimeStateOf(starting), {
+    running: false,
+    detail: "Waiting for pod x to become ready",
+  });
+  assert.deepEqual(runtimeStateOf(performer(undefined)), {
+    running: false,
+    detail: "no status from the operator yet",
+  });
+});
+
+Deno.test("endpoint: override, else pod IP (Ready pods only), else the Service endpoint", () => {
+  const service = performer(readyStatus);
+  assert.equal(endpointOf(service, pods()), readyStatus.grpcEndpoint);
+  const viaPod = performer(readyStatus, { annotations: { [ANNOTATIONS.connectVia]: "podIP" } });
+  assert.equal(endpointOf(viaPod, pods(pod())), "127.0.3.4:9191", "the grpc container port");
+  assert.equal(endpointOf(viaPod, pods(pod({ ready: false }))), undefined);
+  assert.equal(endpointOf(viaPod, pods(pod({ deleting: true }))), undefined);
+  assert.equal(endpointOf(viaPod, pods()), undefined, "pod not cached yet");
+  assert.equal(endpointOf(viaPod, pods(pod({ ip: "fd00::7" }))), "[fd00::7]:9191");
+  const override = performer(readyStatus, {
+    annotations: {
+      [ANNOTATIONS.connectVia]: "podIP",
+      [ANNOTATIONS.endpointOverride]: "perf.example:443",
+    },
+  });
+  assert.equal(endpointOf(override, pods()), "perf.example:443");
+});
+
+Deno.test("a restart waits for the new generation's status, served by another pod", () => {
+  const old = performer({ ...readyStatus, observedGeneration: 1 }, { generation: 2 });
+  assert.equal(
+    readiness(old, pods(), { generation: 2, replacing: readyStatus.podName }),
+    undefined,
+  );
+  const upgrading = performer({ ...readyStatus, observedGeneration: 2 }, { generation: 2 });
+  assert.equal(
+    readiness(upgrading, pods(), { generation: 2, replacing: readyStatus.podName }),
+    undefined,
+  );
+  const done = performer({ ...readyStatus, podName: "performer-x-new", observedGeneration: 2 }, {
+    generation: 2,
+  });
+  assert.deepEqual(readiness(done, pods(), { generation: 2, replacing: readyStatus.podName }), {
+    endpoint: readyStatus.grpcEndpoint,
+  });
+  // An old crash loop does not fail the restart; the new revision's does, even while the old pod serves.
+  const stale = performer(
+    {
+      ...readyStatus,
+      ready: false,
+      conditions: [condition("Degraded", "True", "CrashLooping", "old", 1)],
+    },
+    { generation: 2 },
+  );
+  assert.equal(readiness(stale, pods(), { generation: 2 }), undefined);
+  const fresh = performer(
+    {
+      ...readyStatus,
+      observedGeneration: 2,
+      conditions: [condition("Degraded", "True", "CrashLooping", "new", 2)],
+    },
+    { generation: 2 },
+  );
+  assert.deepEqual(readiness(fresh, pods(), { generation: 2 }), {
+    failure: { reason: "CrashLooping", message: "new" },
+  });
+  assert.deepEqual(readiness(performer(readyStatus), pods()), {
+    endpoint: readyStatus.grpcEndpoint,
+  });
+});
+
+Deno.test("instances read back the image as configured, the AVS and the creation time", () => {
+  const image = { repository: "repo/p", tag: "v2", digest: "sha256:" + "a".repeat(64) };
+  const p = performer(readyStatus, {
+    labels: { "hourglass.eigenlayer.io/performer-id": NAME },
+    annotations: { [ANNOTATIONS.image]: JSON.stringify(image) },
+    creationTimestamp: "2025-03-04T05:06:07Z" as unknown as Date,
+  });
+  const instance = instanceOf(p, "127.0.0.1:1");
+  assert.deepEqual(instance.image, image);
+  assert.equal(instance.performerId, NAME);
+  assert.equal(instance.resourceId, NAME);
+  assert.equal(instance.avsAddress, "0xAB12cd34000000000000000000000000000000Ef");
+  assert.equal(instance.createdAt.toISOString(), "2025-03-04T05:06:07.000Z");
+  const bad = performer(readyStatus, { annotations: { [ANNOTATIONS.image]: "{" } });
+  assert.deepEqual(
+    instanceOf(bad, "").image,
+    { repository: "repo/p", tag: "v1" },
+    "falls back to spec.image",
+  );
+});
+
+Deno.test("image references parse like Docker's", () => {
+  assert.deepEqual(parseImage("localhost:5000/a/b:v1"), {
+    repository: "localhost:5000/a/b",
+    tag: "v1",
+  });
+  assert.deepEqual(parseImage("localhost:5000/a/b"), {
+    repository: "localhost:5000/a/b",
+    tag: "latest",
+  });
+  assert.deepEqual(parseImage("a/b@sha256:00"), {
+    repository: "a/b",
+    tag: "",
+    digest: "sha256:00",
+  });
+  assert.deepEqual(parseImage("a/b:v1@sha256:00"), {
+    repository: "a/b",
+    tag: "v1",
+    digest: "sha256:00",
+  });
+});

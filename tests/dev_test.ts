@@ -1,0 +1,42 @@
+/**
+ * The README's first command: `deno task dev --once` brings the whole system up on a local
+ * control plane of its own, runs a signed sample task through the executor in kubernetes mode,
+ * prints the result, and leaves nothing behind.
+ */
+
+import assert from "node:assert/strict";
+
+const opts = { sanitizeOps: false, sanitizeResources: false };
+
+Deno.test(
+  "deno task dev --once prints a signed task result and exits 0, leaving nothing behind",
+  opts,
+  async () => {
+    const started = Date.now();
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", new URL("../dev/main.ts", import.meta.url).pathname, "--once"],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stdout = new TextDecoder().decode(out.stdout);
+    const stderr = new TextDecoder().decode(out.stderr);
+    assert.equal(out.code, 0, `exit code; stderr:\n${stderr.slice(-3000)}`);
+    assert.match(
+      stdout,
+      /performer output: +\{"taskId":"0x[0-9a-f]{64}",.*"output":"HELLO FROM HOURGLASS"/,
+    );
+    assert.match(stdout, /signed by: +0x[0-9a-fA-F]{40} \(the operator: yes\)/);
+    const kubeconfig = /KUBECONFIG=(\S+)/.exec(stdout)?.[1];
+    assert.ok(kubeconfig, "it says where the kubeconfig is");
+    assert.match(stdout, /kubectl --kubeconfig \S+ get performers/);
+    const dir = kubeconfig.slice(0, kubeconfig.lastIndexOf("/"));
+    await assert.rejects(Deno.stat(dir), Deno.errors.NotFound, "the cluster directory is removed");
+    const leftovers = new TextDecoder().decode(
+      (await new Deno.Command("pgrep", { args: ["-f", dir], stdout: "piped" }).output()).stdout,
+    ).trim();
+    assert.equal(leftovers, "", "no process of that cluster is left");
+    console.log(
+      `deno task dev --once took ${((Date.now() - started) / 1000).toFixed(1)} s (binaries cached)`,
+    );
+  },
+);
