@@ -11,6 +11,7 @@ import { EcdsaKey } from "../executor/signing/ecdsa.ts";
 import type { TaskResultMessage } from "../executor/task/pipeline.ts";
 import type { TaskSubmissionMessage } from "../executor/task/validate.ts";
 import { executorProto } from "../shared/proto/load.ts";
+import { OWN_CONNECTIONS } from "../shared/grpc/channel_options.ts";
 
 /** The fields a test chooses; the rest get sensible defaults. */
 export interface TaskFields {
@@ -54,7 +55,7 @@ export function signedSubmission(
 /** A gRPC client of an executor's ExecutorService. */
 export function executorClient(address: string) {
   const Client = executorProto().eigenlayer.hourglass.v1.ExecutorService;
-  const client = new Client(address, grpc.credentials.createInsecure());
+  const client = new Client(address, grpc.credentials.createInsecure(), OWN_CONNECTIONS);
   return {
     /** Submits a task; rejects with the gRPC error (its `code` is the status). */
     submit(task: TaskSubmissionMessage, timeoutMs = 30_000): Promise<TaskResultMessage> {

@@ -8,13 +8,18 @@ import * as grpc from "@grpc/grpc-js";
 import type { EcdsaKey } from "../executor/signing/ecdsa.ts";
 import { canonicalRequestBytes, managementAuthDigest } from "../executor/server/management_auth.ts";
 import { executorProto } from "../shared/proto/load.ts";
+import { OWN_CONNECTIONS } from "../shared/grpc/channel_options.ts";
 
 type Request = Record<string, unknown>;
 
 /** A management client; with `operatorKey` every call is signed (one token per call). */
 export function managementClient(address: string, operatorKey?: EcdsaKey) {
   const Service = executorProto().eigenlayer.hourglass.v1.ExecutorManagementService;
-  const client = new Service(address, grpc.credentials.createInsecure()) as unknown as
+  const client = new Service(
+    address,
+    grpc.credentials.createInsecure(),
+    OWN_CONNECTIONS,
+  ) as unknown as
     & grpc.Client
     & Record<
       string,

@@ -6,7 +6,8 @@
  * GOAWAY (denoland/deno#36788: SIGABRT or SIGSEGV, no JavaScript error). `deno test` runs the
  * test files one after another in one process, so such a crash would silently skip every file
  * after it. When the test process dies from a signal, the runner says so, and runs the file
- * that was running and the files not yet run again, once. An assertion failure is never retried.
+ * that was running and the files not yet run again (at most twice). An assertion failure is never
+ * retried.
  * @module
  */
 
@@ -15,6 +16,8 @@ import { shutdownSignal } from "../shared/runtime/shutdown_signal.ts";
 import { CLUSTER_ENV } from "./fixture/cluster.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
+/** Re-runs after crashes of the test process (never after assertion failures). */
+const MAX_CRASH_RETRIES = 2;
 const log = (line: string) => console.error(`[test] ${line}`);
 const started = Date.now();
 log("starting the local control plane (the first run builds etcd and kube-apiserver: minutes)");
@@ -53,13 +56,13 @@ try {
       `the test process died from ${run.signal} while running ${crashed ?? "(start-up)"} ` +
         `(a Deno node:http2 crash, denoland/deno#36788)`,
     );
-    if (attempt >= 1) {
+    if (attempt >= MAX_CRASH_RETRIES) {
       log(`it crashed again; not retrying: ${files.length} file(s) did not complete`);
       totals.failed += 1;
       failedRun = true;
       break;
     }
-    log(`running the ${files.length} file(s) that did not complete once more`);
+    log(`running the ${files.length} file(s) that did not complete again`);
   }
 } finally {
   await cluster.stop();

@@ -21,6 +21,7 @@ import {
   podmanSocket,
   startExecutorProcess,
 } from "../../tests/fixture/executor.ts";
+import { OWN_CONNECTIONS } from "../../shared/grpc/channel_options.ts";
 
 const count = Number(Deno.args[Deno.args.indexOf("--tasks") + 1] || 300);
 const enc = new TextEncoder();
@@ -64,7 +65,11 @@ try {
   engine.close();
   const port = container.NetworkSettings.Ports["8080/tcp"][0].HostPort;
   const Client = performerProto().eigenlayer.hourglass.v1.performer.PerformerService;
-  const direct = new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  const direct = new Client(
+    `127.0.0.1:${port}`,
+    grpc.credentials.createInsecure(),
+    OWN_CONNECTIONS,
+  );
   const payload = enc.encode(JSON.stringify({ text: "benchmark" }));
   const callDirect = () =>
     new Promise((resolve, reject) =>

@@ -11,6 +11,7 @@ import { healthProto, performerProto } from "../../shared/proto/load.ts";
 import { createLogger } from "../../shared/runtime/log.ts";
 import { silentLog } from "./log.ts";
 import { type NodeSimulator, type NodeSimulatorOptions, startNodeSimulator } from "./simulator.ts";
+import { OWN_CONNECTIONS } from "../../shared/grpc/channel_options.ts";
 
 /** Deno test options for tests that start servers and processes. */
 export const opts = { sanitizeOps: false, sanitizeResources: false };
@@ -150,6 +151,7 @@ export function healthCheck(address: string): Promise<string> {
   const client = new (healthProto().grpc.health.v1.Health)(
     address,
     grpc.credentials.createInsecure(),
+    OWN_CONNECTIONS,
   );
   return new Promise((resolve, reject) => {
     client.Check({ service: "" }, { deadline: Date.now() + 3000 }, (err, res) => {
@@ -163,7 +165,7 @@ export function healthCheck(address: string): Promise<string> {
 /** PerformerService.ExecuteTask at `address`; resolves with the result parsed as JSON. */
 export function executeTask(address: string, payload: string): Promise<Record<string, unknown>> {
   const { PerformerService } = performerProto().eigenlayer.hourglass.v1.performer;
-  const client = new PerformerService(address, grpc.credentials.createInsecure());
+  const client = new PerformerService(address, grpc.credentials.createInsecure(), OWN_CONNECTIONS);
   const taskId = new TextEncoder().encode(`0x${"ab".repeat(32)}`);
   return new Promise((resolve, reject) => {
     client.ExecuteTask(

@@ -9,6 +9,7 @@ import * as grpc from "@grpc/grpc-js";
 import type * as k8s from "@kubernetes/client-node";
 import { healthProto } from "../../shared/proto/load.ts";
 import { delay } from "../../shared/runtime/backoff.ts";
+import { OWN_CONNECTIONS } from "../../shared/grpc/channel_options.ts";
 
 /** The outcome of one probe attempt. */
 export interface ProbeOutcome {
@@ -49,12 +50,7 @@ function grpcCheck(
   const { Health } = healthProto().grpc.health.v1;
   // A fresh channel per attempt, as the kubelet dials per probe: no reconnect back-off carried
   // over from a previous process of the container.
-  // A local subchannel pool: closing the client then closes its connection at once, instead of
-  // leaving it in grpc-js's shared pool for reuse, where a performer shutting down would send it a
-  // GOAWAY — which can abort this process inside nghttp2 (denoland/deno#36788).
-  const client = new Health(`${ip}:${port}`, grpc.credentials.createInsecure(), {
-    "grpc.use_local_subchannel_pool": 1,
-  });
+  const client = new Health(`${ip}:${port}`, grpc.credentials.createInsecure(), OWN_CONNECTIONS);
   return new Promise((resolve) => {
     client.Check({ service }, { deadline: Date.now() + timeoutMs }, (err, res) => {
       client.close();

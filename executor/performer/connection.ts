@@ -14,6 +14,7 @@ import { checkHealth, healthClient } from "../../shared/grpc/health_client.ts";
 import { performerProto } from "../../shared/proto/load.ts";
 import { TaskError, type TaskErrorCode } from "../task/errors.ts";
 import { CircuitBreaker } from "./circuit_breaker.ts";
+import { OWN_CONNECTIONS } from "../../shared/grpc/channel_options.ts";
 
 /** What a health check found. */
 export type AppHealth = "SERVING" | "NOT_SERVING" | "UNKNOWN" | "SERVICE_UNKNOWN" | "UNREACHABLE";
@@ -22,9 +23,7 @@ const RECREATE_AFTER_FAILURES = 3;
 const CHANNEL_OPTIONS: grpc.ChannelOptions = {
   "grpc.initial_reconnect_backoff_ms": 200,
   "grpc.max_reconnect_backoff_ms": 5_000,
-  // Our own subchannels: closing a connection really closes it (see denoland/deno#36788 — a GOAWAY
-  // on a lingering pooled session can abort the process).
-  "grpc.use_local_subchannel_pool": 1,
+  ...OWN_CONNECTIONS,
 };
 
 type PerformerClient = InstanceType<

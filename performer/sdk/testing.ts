@@ -7,6 +7,7 @@
 import * as grpc from "@grpc/grpc-js";
 import type { PerformerServiceClient } from "../../shared/proto/gen/eigenlayer/hourglass/v1/performer/PerformerService.ts";
 import { performerProto } from "../../shared/proto/load.ts";
+import { OWN_CONNECTIONS } from "../../shared/grpc/channel_options.ts";
 
 /** What ExecuteTask answered. */
 export interface TaskReply {
@@ -31,7 +32,11 @@ export interface PerformerTestClient {
 /** A client for the performer at `address` ("host:port"). */
 export function performerTestClient(address: string): PerformerTestClient {
   const Service = performerProto().eigenlayer.hourglass.v1.performer.PerformerService;
-  const client: PerformerServiceClient = new Service(address, grpc.credentials.createInsecure());
+  const client: PerformerServiceClient = new Service(
+    address,
+    grpc.credentials.createInsecure(),
+    OWN_CONNECTIONS,
+  );
   const deadline = (ms = 10_000) => ({ deadline: Date.now() + ms });
   return {
     executeTask: (taskId, payload, timeoutMs) =>

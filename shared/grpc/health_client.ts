@@ -8,11 +8,15 @@ import * as grpc from "@grpc/grpc-js";
 import type { HealthClient } from "../proto/gen/grpc/health/v1/Health.ts";
 import { healthProto } from "../proto/load.ts";
 import type { WatchedStatus } from "./health_server.ts";
+import { OWN_CONNECTIONS } from "./channel_options.ts";
 
 /** A plaintext health client for `address` ("host:port"); close it when done. */
 export function healthClient(address: string, channelOptions?: grpc.ChannelOptions): HealthClient {
   const Health = healthProto().grpc.health.v1.Health;
-  return new Health(address, grpc.credentials.createInsecure(), channelOptions);
+  return new Health(address, grpc.credentials.createInsecure(), {
+    ...OWN_CONNECTIONS,
+    ...channelOptions,
+  });
 }
 
 /** Options of `checkHealth`. */

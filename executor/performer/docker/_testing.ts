@@ -14,6 +14,7 @@ import { INSTANCE_LABELS, type InstanceSpec, type PerformerRuntime } from "../ru
 import type { ContainerInspect } from "./_container.ts";
 import { dockerRuntime, type DockerRuntimeOptions } from "./docker_runtime.ts";
 import { createEngineClient, type EngineClient } from "./engine_client.ts";
+import { OWN_CONNECTIONS } from "../../../shared/grpc/channel_options.ts";
 
 /** Deno.test options of tests that run containers (gRPC and fetch leave timers behind). */
 export const CONTAINER_TEST = { sanitizeOps: false, sanitizeResources: false };
@@ -127,7 +128,7 @@ export async function executeTask(
   payload: string,
 ): Promise<unknown> {
   const Service = performerProto().eigenlayer.hourglass.v1.performer.PerformerService;
-  const client = new Service(endpoint, grpc.credentials.createInsecure());
+  const client = new Service(endpoint, grpc.credentials.createInsecure(), OWN_CONNECTIONS);
   try {
     const result = await new Promise<Uint8Array>((resolve, reject) =>
       client.ExecuteTask(
