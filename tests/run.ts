@@ -6,7 +6,7 @@
  * GOAWAY (denoland/deno#36788: SIGABRT or SIGSEGV, no JavaScript error). `deno test` runs the
  * test files one after another in one process, so such a crash would silently skip every file
  * after it. When the test process dies from a signal, the runner says so, and runs the file
- * that was running and the files not yet run again (at most twice). An assertion failure is never
+ * that was running and the files not yet run again (at most four times). An assertion failure is never
  * retried.
  * @module
  */
@@ -17,7 +17,7 @@ import { CLUSTER_ENV } from "./fixture/cluster.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 /** Re-runs after crashes of the test process (never after assertion failures). */
-const MAX_CRASH_RETRIES = 2;
+const MAX_CRASH_RETRIES = 4;
 const log = (line: string) => console.error(`[test] ${line}`);
 const started = Date.now();
 log("starting the local control plane (the first run builds etcd and kube-apiserver: minutes)");

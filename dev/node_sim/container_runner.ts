@@ -17,6 +17,7 @@ import { type LocalProcess, type ProcessExit, spawnProcess } from "./process.ts"
 import { ContainerProbes } from "./container_probes.ts";
 import type { ContainerStateJson, ContainerStatusJson, TerminatedJson } from "./status_types.ts";
 import { nowIso } from "./status_types.ts";
+import { closeProbeConnections } from "./probe.ts";
 
 /** What a container runner needs. */
 export interface ContainerRunnerOptions {
@@ -74,6 +75,7 @@ export class ContainerRunner {
   async stop(graceMs: number): Promise<void> {
     this.#abort.abort();
     this.#probes?.stop();
+    closeProbeConnections(this.#o.podIP);
     await this.#process?.stop(graceMs);
     await this.#loop;
   }
@@ -230,6 +232,7 @@ export class ContainerRunner {
     const pod = this.#o.pod;
     const graceS = pod.spec?.terminationGracePeriodSeconds ?? 30;
     this.#o.log("info", "killing container", { reason: why, pid: proc.pid });
+    closeProbeConnections(this.#o.podIP);
     void proc.stop(graceS * 1000);
   }
 }

@@ -41,19 +41,50 @@ export function resolvePort(port: number | string, container: k8s.V1Container): 
   return container.ports?.find((p) => p.name === port)?.containerPort ?? 0;
 }
 
+type HealthClient = InstanceType<ReturnType<typeof healthProto>["grpc"]["health"]["v1"]["Health"]>;
+const healthClients = new Map<string, HealthClient>();
+
+/**
+ * One health connection per container address, kept between probes and closed (by
+ * `closeProbeConnections`) before the container is stopped. Closing a connection after every
+ * probe would send the performer a GOAWAY each time, and a performer shutting down would send
+ * one to a lingering connection: either can abort a Deno process inside nghttp2
+ * (denoland/deno#36788).
+ */
+function healthClientFor(address: string): HealthClient {
+  let client = healthClients.get(address);
+  if (!client) {
+    const { Health } = healthProto().grpc.health.v1;
+    // Reconnect quickly: a restarted container must be seen within a probe period or two.
+    client = new Health(address, grpc.credentials.createInsecure(), {
+      ...OWN_CONNECTIONS,
+      "grpc.initial_reconnect_backoff_ms": 100,
+      "grpc.max_reconnect_backoff_ms": 1_000,
+    });
+    healthClients.set(address, client);
+  }
+  return client;
+}
+
+/** Closes the probe connections to a pod IP; call it before stopping the pod's process. */
+export function closeProbeConnections(ip: string): void {
+  for (const [address, client] of healthClients) {
+    if (address.startsWith(`${ip}:`)) {
+      client.close();
+      healthClients.delete(address);
+    }
+  }
+}
+
 function grpcCheck(
   ip: string,
   port: number,
   service: string,
   timeoutMs: number,
 ): Promise<ProbeOutcome> {
-  const { Health } = healthProto().grpc.health.v1;
-  // A fresh channel per attempt, as the kubelet dials per probe: no reconnect back-off carried
-  // over from a previous process of the container.
-  const client = new Health(`${ip}:${port}`, grpc.credentials.createInsecure(), OWN_CONNECTIONS);
+  const client = healthClientFor(`${ip}:${port}`);
   return new Promise((resolve) => {
     client.Check({ service }, { deadline: Date.now() + timeoutMs }, (err, res) => {
-      client.close();
       if (err) {
         resolve({
           ok: false,
