@@ -4,14 +4,12 @@
  * old pod serving, and unschedulable pods reported without churn.
  */
 
-import * as k8s from "@kubernetes/client-node";
 import assert from "node:assert/strict";
-import { startNodeSimulator } from "../dev/node_sim/simulator.ts";
-import { silentLog } from "../dev/node_sim/log.ts";
 import { LABEL } from "../operator/performer/labels.ts";
 import { describe, writesSince } from "./fixture/audit_log.ts";
 import { freshNamespace, type TestCluster, testCluster } from "./fixture/cluster.ts";
 import { eventually } from "./fixture/eventually.ts";
+import { withNodeSimulator } from "./fixture/node_simulator.ts";
 import { type OperatorProcess, withOperator } from "./fixture/operator.ts";
 import {
   createPerformer,
@@ -32,21 +30,11 @@ async function withPerformerEnv(
 ): Promise<void> {
   const cluster = await testCluster();
   const ns = await freshNamespace(cluster, prefix);
-  const sim = await startNodeSimulator({
-    kubeConfig: cluster.kubeConfig,
-    nodeName: `sim-${ns}`,
-    namespace: ns,
-    restartBackoffMs: 500,
-    deleteNodeOnStop: true,
-    log: silentLog,
-  });
-  try {
-    await withOperator(cluster, { namespace: ns }, (operator) => body({ cluster, ns, operator }));
-  } finally {
-    await sim.stop();
-    await cluster.kubeConfig.makeApiClient(k8s.CoreV1Api)
-      .deleteCollectionNamespacedPod({ namespace: ns, gracePeriodSeconds: 0 }).catch(() => {});
-  }
+  await withNodeSimulator(
+    cluster,
+    ns,
+    () => withOperator(cluster, { namespace: ns }, (operator) => body({ cluster, ns, operator })),
+  );
 }
 
 async function waitRunning(cluster: TestCluster, ns: string, name: string, version?: string) {
