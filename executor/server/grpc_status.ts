@@ -16,6 +16,8 @@ const STATUS: Record<TaskErrorCode, grpc.status> = {
   DeadlineExceeded: grpc.status.DEADLINE_EXCEEDED,
   FailedPrecondition: grpc.status.FAILED_PRECONDITION,
   Aborted: grpc.status.ABORTED,
+  Unauthenticated: grpc.status.UNAUTHENTICATED,
+  Unimplemented: grpc.status.UNIMPLEMENTED,
   Internal: grpc.status.INTERNAL,
 };
 

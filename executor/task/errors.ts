@@ -15,6 +15,8 @@ export type TaskErrorCode =
   | "DeadlineExceeded"
   | "FailedPrecondition"
   | "Aborted"
+  | "Unauthenticated"
+  | "Unimplemented"
   | "Internal";
 
 /** A task that could not be done, and why, in words for the aggregator's operator. */
