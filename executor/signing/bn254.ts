@@ -1,12 +1,24 @@
 /**
- * BLS signatures over BN254 the EigenLayer way.
+ * BLS signatures over BN254 the EigenLayer way, in the two hash-to-G1 flavours Hourglass uses.
  *
  * - Private key: a scalar 0 < sk < r. Public keys: pk₁ = sk·G1 and pk₂ = sk·G2.
- * - Message: a 32-byte digest, mapped to G1 with {@linkcode hashToG1}, the try-and-increment map
- *   of EigenLayer's `BN254.sol` `hashToG1(bytes32)` (and eigensdk-go `MapToCurve`,
- *   crypto-libs `SolidityHashToG1`).
  * - Signature: σ = sk·H(m) in G1. Verification: e(σ, G2) = e(H(m), pk₂), checked as one product
  *   of two Miller loops and a single final exponentiation.
+ * - H, the map of the message to G1, decides which scheme a signature belongs to. They are not
+ *   interchangeable: a signature made with one never verifies with the other.
+ *   - **Solidity-compatible** ({@linkcode Bn254Key.sign}, {@linkcode verifyBn254},
+ *     {@linkcode hashToG1}): a 32-byte digest through the try-and-increment map of EigenLayer's
+ *     `BN254.sol` `hashToG1(bytes32)` (eigensdk-go `MapToCurve`, crypto-libs `SolidityHashToG1`,
+ *     `SignSolidityCompatible` / `VerifySolidityCompatible`). Used for the **result signature**
+ *     (Ponos `SignMessageForSolidity`), which certificates carry on chain.
+ *   - **Standard** ({@linkcode Bn254Key.signStandard}, {@linkcode verifyBn254Standard},
+ *     {@linkcode hashToG1Standard}): RFC 9380 hash_to_curve with expand_message_xmd(SHA-256) and
+ *     the Shallue–van de Woestijne map, DST {@linkcode STANDARD_DST} — gnark-crypto's
+ *     `bn254.HashToG1`, which crypto-libs `PrivateKey.Sign` / `Signature.Verify` call. Used for
+ *     everything that stays off chain: the **auth signature** on a task result, the
+ *     **aggregator's task-submission signature**, and **management auth** (hgctl challenge
+ *     tokens). Ponos `SignMessage(data)` signs keccak256(data) this way, so callers pass that
+ *     32-byte digest (`authDigest`, `taskSubmissionDigest` in `digests.ts`) as the message.
  *
  * Encodings (big-endian 32-byte words, the same bytes the contracts ABI-encode):
  * - G1, 64 bytes: x ‖ y.
@@ -18,13 +30,18 @@
  *
  * Backend, chosen by measurement (`signing_bench.ts`, Deno 2.9.6, 2 cores): mcl-wasm for scalar
  * multiplication and pairings (sign 0.15 ms vs 0.65 ms with `@noble/curves`; verify 2.3 ms vs
- * 6.3 ms, with the key's Miller-loop coefficients cached), noble's bigint field arithmetic for the
- * hash-to-curve square root (36 µs vs 55 µs on mcl's Fp). The choice stays inside this file;
- * `_reference_bn254.ts` keeps noble/mcl counterparts that the tests and the benchmark compare with.
+ * 6.3 ms, with the key's Miller-loop coefficients cached), noble's bigint field arithmetic for
+ * both hash-to-G1 maps (try-and-increment's square root: 36 µs vs 55 µs on mcl's Fp; the
+ * standard map costs about two square roots, an inversion and a SHA-256 expansion per point,
+ * twice). The choice stays inside this file; `_reference_bn254.ts` keeps noble/mcl counterparts
+ * that the tests and the benchmark compare with, and `tests/signing_crosscheck_test.ts` checks
+ * both schemes against crypto-libs and gnark-crypto themselves.
  * @module
  */
 
+import { hash_to_field } from "@noble/curves/abstract/hash-to-curve.js";
 import { bn254 as noble } from "@noble/curves/bn254.js";
+import { sha256 } from "@noble/hashes/sha2.js";
 import { bigIntToBytes, bytesToBigInt, bytesToHex, concatBytes, hexToBytes } from "./_bytes.ts";
 import { fromMclG1, fromMclG2, mcl, toMclFr, toMclG1, toMclG2 } from "./_mcl.ts";
 import type { G1Affine, G2Affine } from "./_mcl.ts";
@@ -92,6 +109,135 @@ export function hashToG1(digest: Uint8Array): G1Affine {
     x = Fp.add(x, 1n);
   }
   throw new Error(`Cannot hash digest ${bytesToHex(digest)} to G1 in ${MAX_HASH_ATTEMPTS} steps`);
+}
+
+/**
+ * The domain separation tag crypto-libs' BN254 `Sign`/`Verify` hash with. Its name says SSWU,
+ * but gnark-crypto maps BN254 with SVDW whatever the tag says (SSWU needs A·B ≠ 0, and BN254 has
+ * A = 0); the tag is only bytes mixed into the hash.
+ */
+export const STANDARD_DST: Uint8Array = new TextEncoder().encode(
+  "BLS_SIG_BN254G1_XMD:SHA-256_SSWU_RO_NUL_",
+);
+
+/** Curve coefficient b of y² = x³ + b (A = 0). */
+const CURVE_B = 3n;
+const LEGENDRE_EXPONENT = (FP_MODULUS - 1n) / 2n;
+
+const g1Rhs = (x: bigint): bigint => Fp.add(Fp.mul(Fp.sqr(x), x), CURVE_B);
+const isSquare = (a: bigint): boolean => a === 0n || Fp.pow(a, LEGENDRE_EXPONENT) === 1n;
+/** The canonical value's parity (RFC 9380 §4.1, m = 1). */
+const sgn0 = (a: bigint): bigint => a & 1n;
+
+/** A square root of `a`, or undefined when `a` is not a square (one exponentiation: p ≡ 3 mod 4). */
+function sqrtOrUndefined(a: bigint): bigint | undefined {
+  const y = Fp.pow(a, SQRT_EXPONENT);
+  return Fp.sqr(y) === a ? y : undefined;
+}
+
+/** RFC 9380 Appendix H.1 `find_z_svdw` for A = 0, B = 3. */
+function findZSvdw(): bigint {
+  for (let ctr = 1n;; ctr++) {
+    for (const z of [ctr, Fp.neg(ctr)]) {
+      const gz = g1Rhs(z);
+      if (gz === 0n) continue;
+      const h = Fp.div(Fp.neg(Fp.mul(3n, Fp.sqr(z))), Fp.mul(4n, gz)); // −(3Z² + 4A) / 4g(Z)
+      if (h === 0n || !isSquare(h)) continue;
+      if (isSquare(gz) || isSquare(Fp.div(g1Rhs(Fp.neg(z)), 2n))) return z;
+    }
+  }
+}
+
+/**
+ * The SVDW constants of RFC 9380 §6.6.1 for BN254 G1, derived here as the RFC prescribes (Z by
+ * `find_z_svdw`; c3 the square root with sgn0 = 0). The tests compare them with gnark-crypto's
+ * hard-coded ones.
+ */
+export const SVDW_CONSTANTS: Readonly<
+  { z: bigint; c1: bigint; c2: bigint; c3: bigint; c4: bigint }
+> = (() => {
+  const z = findZSvdw();
+  const gz = g1Rhs(z);
+  const threeZ2 = Fp.mul(3n, Fp.sqr(z)); // 3Z² + 4A
+  const c3 = sqrtOrUndefined(Fp.neg(Fp.mul(gz, threeZ2)));
+  if (c3 === undefined) throw new Error("SVDW: −g(Z)·(3Z² + 4A) is not a square");
+  return Object.freeze({
+    z,
+    c1: gz,
+    c2: Fp.div(Fp.neg(z), 2n),
+    c3: sgn0(c3) === 0n ? c3 : Fp.neg(c3),
+    c4: Fp.div(Fp.neg(Fp.mul(4n, gz)), threeZ2),
+  });
+})();
+
+/**
+ * RFC 9380 §6.6.1 `map_to_curve_svdw` for BN254 G1 (gnark-crypto `MapToCurve1`): a field element
+ * u < p to a point of y² = x³ + 3. Not constant-time — the input is a hash of a public message.
+ * Same result as the RFC's straight-line version: x is x1, x2 or x3, the first whose g(x) is a
+ * square, and y's sign follows u's.
+ */
+export function mapToCurveSvdw(u: bigint): G1Affine {
+  if (typeof u !== "bigint" || u < 0n || u >= FP_MODULUS) {
+    throw new RangeError("u must be a field element (0 ≤ u < p)");
+  }
+  const { z, c1, c2, c3, c4 } = SVDW_CONSTANTS;
+  const u2c1 = Fp.mul(Fp.sqr(u), c1);
+  const tv2 = Fp.add(1n, u2c1);
+  const tv1 = Fp.sub(1n, u2c1);
+  const denominator = Fp.mul(tv1, tv2);
+  const tv3 = denominator === 0n ? 0n : Fp.inv(denominator); // inv0
+  const tv4 = Fp.mul(Fp.mul(Fp.mul(u, tv1), tv3), c3);
+  let x = Fp.sub(c2, tv4);
+  let y = sqrtOrUndefined(g1Rhs(x));
+  if (y === undefined) {
+    x = Fp.add(c2, tv4);
+    y = sqrtOrUndefined(g1Rhs(x));
+  }
+  if (y === undefined) {
+    x = Fp.add(Fp.mul(Fp.sqr(Fp.mul(Fp.sqr(tv2), tv3)), c4), z);
+    y = sqrtOrUndefined(g1Rhs(x));
+    // The RFC proves g(x3) is a square whenever g(x1) and g(x2) are not.
+    if (y === undefined) throw new Error("SVDW: no square among g(x1), g(x2), g(x3)");
+  }
+  return { x, y: sgn0(u) === sgn0(y) ? y : Fp.neg(y) };
+}
+
+/**
+ * Hash-to-G1 of RFC 9380 (`hash_to_curve`, random-oracle variant): u₀, u₁ =
+ * hash_to_field(message, 2) with expand_message_xmd(SHA-256), k = 128 (48 bytes per element),
+ * then map_to_curve_svdw(u₀) + map_to_curve_svdw(u₁); G1's cofactor is 1, so nothing is cleared.
+ * With the default DST this is gnark-crypto's `bn254.HashToG1(message, STANDARD_DST)`, the H of
+ * crypto-libs' `Sign`/`Verify`. `message` may have any length; `dst` 1 to 255 bytes (RangeError
+ * otherwise: gnark refuses longer tags and the RFC advises against empty ones).
+ */
+export function hashToG1Standard(message: Uint8Array, dst: Uint8Array = STANDARD_DST): G1Affine {
+  if (!(message instanceof Uint8Array)) throw new RangeError("Message must be bytes");
+  if (!(dst instanceof Uint8Array) || dst.length === 0 || dst.length > 255) {
+    throw new RangeError("Domain separation tag must be 1 to 255 bytes");
+  }
+  const [[u0], [u1]] = hash_to_field(message, 2, {
+    DST: dst,
+    p: FP_MODULUS,
+    m: 1,
+    k: 128,
+    expand: "xmd",
+    hash: sha256,
+  });
+  return addG1(mapToCurveSvdw(u0), mapToCurveSvdw(u1));
+}
+
+/** Affine P + Q on y² = x³ + 3; throws for P = −Q (infinity: a 2⁻²⁵⁴-likely hash collision). */
+function addG1(p: G1Affine, q: G1Affine): G1Affine {
+  let slope: bigint;
+  if (p.x !== q.x) {
+    slope = Fp.div(Fp.sub(q.y, p.y), Fp.sub(q.x, p.x));
+  } else if (p.y === q.y && p.y !== 0n) {
+    slope = Fp.div(Fp.mul(3n, Fp.sqr(p.x)), Fp.add(p.y, p.y));
+  } else {
+    throw new Error("Hash-to-G1 gave the point at infinity");
+  }
+  const x = Fp.sub(Fp.sub(Fp.sqr(slope), p.x), q.x);
+  return { x, y: Fp.sub(Fp.mul(slope, Fp.sub(p.x, x)), p.y) };
 }
 
 /** Encodes a G1 point as 64 bytes x ‖ y. */
@@ -222,10 +368,26 @@ export class Bn254Key {
     return this.publicKey.bytes;
   }
 
-  /** Signs a 32-byte digest: σ = sk·hashToG1(digest), 64 bytes x ‖ y. */
+  /**
+   * Solidity-compatible signature of a 32-byte digest: σ = sk·hashToG1(digest), 64 bytes x ‖ y
+   * (crypto-libs `SignSolidityCompatible`; the result signature).
+   */
   sign(digest: Uint8Array): Uint8Array {
-    const h = toMclG1(hashToG1(digest));
-    return encodeG1(fromMclG1(mcl.mul(h, this.#scalar)));
+    return this.#multiply(hashToG1(digest));
+  }
+
+  /**
+   * Standard signature of a message: σ = sk·hashToG1Standard(message), 64 bytes x ‖ y
+   * (crypto-libs `PrivateKey.Sign`). Ponos `SignMessage(data)` is this over keccak256(data):
+   * pass the 32-byte digest (auth signature: `authDigest(...)`; management auth:
+   * keccak256(keccak256(utf8(challengeToken)))).
+   */
+  signStandard(message: Uint8Array): Uint8Array {
+    return this.#multiply(hashToG1Standard(message));
+  }
+
+  #multiply(h: G1Affine): Uint8Array {
+    return encodeG1(fromMclG1(mcl.mul(toMclG1(h), this.#scalar)));
   }
 
   /** JSON shows the public keys only, so a logged key object leaks nothing. */
@@ -245,7 +407,8 @@ export class Bn254Key {
 }
 
 /**
- * Verifies σ over a 32-byte digest against a G2 public key: true iff e(σ, G2) = e(H(m), pk₂).
+ * Verifies a Solidity-compatible σ over a 32-byte digest against a G2 public key: true iff
+ * e(σ, G2) = e(hashToG1(digest), pk₂) (crypto-libs `VerifySolidityCompatible`).
  * Throws SignatureError "SignatureMalformed" when σ is not a valid G1 encoding.
  */
 export function verifyBn254(
@@ -253,16 +416,37 @@ export function verifyBn254(
   signature: Uint8Array,
   publicKey: Bn254PublicKey,
 ): boolean {
-  let sigma: G1Affine;
+  const sigma = decodeSignature(signature);
+  return pairingCheck(hashToG1(digest), sigma, publicKey);
+}
+
+/**
+ * Verifies a standard σ over a message against a G2 public key: true iff
+ * e(σ, G2) = e(hashToG1Standard(message), pk₂) (crypto-libs `Signature.Verify`). For an aggregator's
+ * task-submission signature the message is `taskSubmissionDigest(...)`.
+ * Throws SignatureError "SignatureMalformed" when σ is not a valid G1 encoding.
+ */
+export function verifyBn254Standard(
+  message: Uint8Array,
+  signature: Uint8Array,
+  publicKey: Bn254PublicKey,
+): boolean {
+  const sigma = decodeSignature(signature);
+  return pairingCheck(hashToG1Standard(message), sigma, publicKey);
+}
+
+function decodeSignature(signature: Uint8Array): G1Affine {
   try {
-    sigma = decodeG1(signature, "BN254 signature");
+    return decodeG1(signature, "BN254 signature");
   } catch (cause) {
     throw new SignatureError("SignatureMalformed", (cause as Error).message, { cause });
   }
-  const h = toMclG1(hashToG1(digest));
-  // e(H, pk)·e(σ, −G2) = 1, with one final exponentiation instead of two.
+}
+
+/** e(H, pk)·e(σ, −G2) = 1, with one final exponentiation instead of two. */
+function pairingCheck(h: G1Affine, sigma: G1Affine, publicKey: Bn254PublicKey): boolean {
   const product = mcl.precomputedMillerLoop2(
-    h,
+    toMclG1(h),
     publicKey.precomputed(),
     toMclG1(sigma),
     negG2Precomputed,

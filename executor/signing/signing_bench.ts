@@ -8,7 +8,15 @@ import { keccak256 as jsKeccak256 } from "js-sha3";
 import * as tiny from "tiny-secp256k1";
 import { hexToBytes } from "./_bytes.ts";
 import { mclHashToG1, nobleSign, nobleVerify } from "./_reference_bn254.ts";
-import { Bn254Key, Bn254PublicKey, decodeG1, hashToG1, verifyBn254 } from "./bn254.ts";
+import {
+  Bn254Key,
+  Bn254PublicKey,
+  decodeG1,
+  hashToG1,
+  hashToG1Standard,
+  verifyBn254,
+  verifyBn254Standard,
+} from "./bn254.ts";
 import { EcdsaKey, recoverAddress, recoverPublicKey } from "./ecdsa.ts";
 import { keccak256 } from "./keccak.ts";
 
@@ -25,6 +33,7 @@ const recid = (ecdsaSig[64] - 27) as 0 | 1;
 const SCALAR = 0x1f2e3d4c5b6a79880123456789abcdef0fedcba9876543210123456789abcdefn;
 const blsKey = Bn254Key.fromScalar(SCALAR);
 const blsSig = blsKey.sign(digest);
+const blsStandardSig = blsKey.signStandard(digest);
 const blsPoint = decodeG1(blsSig);
 const publicKey = blsKey.publicKey;
 const kib = new Uint8Array(1024).map((_, i) => i & 0xff);
@@ -56,6 +65,9 @@ Deno.bench("BN254 sign: mcl-wasm (used)", { group: "bn254 sign", baseline: true 
 Deno.bench("BN254 sign: @noble/curves", { group: "bn254 sign" }, () => {
   nobleSign(SCALAR, hashToG1(digest));
 });
+Deno.bench("BN254 sign, standard (RFC 9380 SVDW): mcl-wasm", { group: "bn254 sign" }, () => {
+  blsKey.signStandard(digest);
+});
 
 Deno.bench("BN254 verify: mcl-wasm (used)", { group: "bn254 verify", baseline: true }, () => {
   if (!verifyBn254(digest, blsSig, publicKey)) throw new Error("verify failed");
@@ -66,12 +78,18 @@ Deno.bench("BN254 verify: mcl-wasm, key parsed each time", { group: "bn254 verif
 Deno.bench("BN254 verify: @noble/curves", { group: "bn254 verify" }, () => {
   if (!nobleVerify(hashToG1(digest), blsPoint, publicKey.point)) throw new Error("verify failed");
 });
+Deno.bench("BN254 verify, standard (RFC 9380 SVDW): mcl-wasm", { group: "bn254 verify" }, () => {
+  if (!verifyBn254Standard(digest, blsStandardSig, publicKey)) throw new Error("verify failed");
+});
 
 Deno.bench("hash-to-G1: noble Fp (used)", { group: "hash-to-G1", baseline: true }, () => {
   hashToG1(digest);
 });
 Deno.bench("hash-to-G1: mcl-wasm Fp", { group: "hash-to-G1" }, () => {
   mclHashToG1(digest);
+});
+Deno.bench("hash-to-G1, standard (RFC 9380 SVDW): noble Fp (used)", { group: "hash-to-G1" }, () => {
+  hashToG1Standard(digest);
 });
 
 Deno.bench("keccak256 1 KiB: @noble/hashes (used)", { group: "keccak", baseline: true }, () => {
