@@ -184,7 +184,12 @@ async function go(dir: string, args: string[], options: BuildOptions): Promise<v
   await goOutput(dir, args, options);
 }
 
-async function goOutput(dir: string, args: string[], options: BuildOptions): Promise<string> {
+/** Runs `go args…` in `dir` (module mode, local toolchain) and returns its stdout. */
+export async function goOutput(
+  dir: string,
+  args: string[],
+  options: BuildOptions,
+): Promise<string> {
   options.log?.(`go ${args.join(" ")}   (in ${dir})`);
   let output: Deno.CommandOutput;
   try {
