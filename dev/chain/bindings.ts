@@ -79,7 +79,7 @@ async function downloadModule(options: BuildOptions): Promise<string> {
   };
   if (!info.Dir) throw new Error(`"go mod download ${ref}" gave no folder: ${info.Error ?? "?"}`);
   const ms = Date.now() - started;
-  if (ms > 2000) options.log?.(`downloaded ${ref} in ${(ms / 1000).toFixed(1)} s`);
+  if (ms > 1000) options.log?.(`downloaded ${ref} in ${(ms / 1000).toFixed(1)} s`);
   return info.Dir;
 }
 

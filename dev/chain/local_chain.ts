@@ -90,5 +90,8 @@ export function createChainClient(rpcUrl: string): ChainClient {
     nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
     rpcUrls: { default: { http: [rpcUrl] } },
   });
-  return createWalletClient({ chain, transport: http(rpcUrl) }).extend(publicActions);
+  // viem polls every 4 s by default (a public chain's block time): waiting for a receipt that
+  // anvil's automine had not yet written would stall a deployment for seconds.
+  return createWalletClient({ chain, transport: http(rpcUrl), pollingInterval: 50 })
+    .extend(publicActions);
 }
