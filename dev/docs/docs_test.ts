@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { parseExecutorConfig } from "../../shared/config/load.ts";
-import { ENV_OVERRIDE_KEYS, executorConfigRows } from "./executor_config_doc.ts";
+import { PONOS_KEYS } from "../../shared/config/ponos_compat.ts";
+import {
+  ENV_OVERRIDE_KEYS,
+  executorConfigRows,
+  renderExecutorConfigDoc,
+} from "./executor_config_doc.ts";
 import { GENERATED_DOCS, staleDocs } from "./main.ts";
 import { specRows, statusRows } from "./performer_api_doc.ts";
 
@@ -39,6 +44,13 @@ Deno.test("every key of the config and of the Performer API has a row with a des
       "operator.signingKeys.ecdsa.keystoreFile",
       "kubernetes.readyTimeout",
       "shutdown.drainTimeout",
+      "l1Chain.rpcUrl",
+      "overrideContracts.taskMailbox.contract",
+      "overrideContracts.ecdsaCertificateVerifier.version",
+      "overrideContracts.bn254CertificateVerifier.address",
+      "avsDefaults.deploymentMode",
+      "avsDefaults.kubernetes.serviceAccountName",
+      "managementAuth.requireRequestBinding",
       "spec.config.grpcPort",
       "spec.config.environmentFrom[].valueFrom.configMapKeyRef.optional",
       "spec.hardwareRequirements.teeType",
@@ -49,6 +61,11 @@ Deno.test("every key of the config and of the Performer API has a row with a des
   ) assert.ok(paths.includes(expected), `${expected} is documented`);
   const undocumented = rows.filter((r) => r.description.trim() === "").map((r) => r.path);
   assert.deepEqual(undocumented, [], "add .meta({ description }) to these keys");
+});
+
+Deno.test("every Ponos key the loader maps or ignores is in the reference", () => {
+  const doc = renderExecutorConfigDoc();
+  for (const { key } of PONOS_KEYS) assert.ok(doc.includes(`| \`${key}\``), key);
 });
 
 Deno.test("durations are documented as durations with the string a user writes", () => {
@@ -65,6 +82,9 @@ Deno.test("each EXECUTOR_* override sets the key the docs name", () => {
       signingKeys: { ecdsa: { privateKey: "1".repeat(64) } },
     },
     avsPerformers: [{ avsAddress: `0x${"b".repeat(40)}`, image: { repository: "r", tag: "t" } }],
+    overrideContracts: {
+      ecdsaCertificateVerifier: { address: `0x${"d".repeat(40)}`, version: "1.0.0" },
+    },
   };
   const keystores = {
     ...inline,

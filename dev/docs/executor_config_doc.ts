@@ -11,6 +11,8 @@ import { HardwareRequirements, SchedulingConfig } from "../../shared/api/perform
 import { Duration } from "../../shared/config/duration.ts";
 import { ExecutorConfig } from "../../shared/config/executor_config.ts";
 import { ENV_OVERRIDE_NAMES } from "../../shared/config/load.ts";
+import { KNOWN_DEPLOYMENTS } from "../../shared/config/contracts.ts";
+import { PONOS_KEYS } from "../../shared/config/ponos_compat.ts";
 import { bullet, code, generatedHeader, paragraph, table, text } from "./markdown.ts";
 import { type KeyRow, type SchemaNode, schemaRows } from "./schema_rows.ts";
 
@@ -91,6 +93,14 @@ export function renderExecutorConfigDoc(): string {
     text(r.description),
   ]);
   const env = ENV_OVERRIDE_NAMES.map((name) => [code(name), code(ENV_OVERRIDE_KEYS[name])]);
+  const ponos = PONOS_KEYS.map((k) => [code(k.key), text(k.effect)]);
+  const chains = Object.entries(KNOWN_DEPLOYMENTS).map(([id, d]) => [
+    code(id),
+    text(d.name),
+    code(d.contracts.taskMailbox),
+    code(d.contracts.ecdsaCertificateVerifier),
+    code(d.contracts.bn254CertificateVerifier),
+  ]);
   return [
     generatedHeader("shared/config/executor_config.ts"),
     "",
@@ -103,6 +113,21 @@ export function renderExecutorConfigDoc(): string {
     paragraph("`a[].b` is key `b` of every item of list `a`; `<key>` stands for any map key."),
     "",
     table(["Key", "Type", "Required / default", "Validation", "Description"], rows),
+    "",
+    "## Known deployments",
+    "",
+    CHAINS_INTRO,
+    "",
+    table(
+      ["Chain id", "Chain", "TaskMailbox", "ECDSACertificateVerifier", "BN254CertificateVerifier"],
+      chains,
+    ),
+    "",
+    "## Ponos keys",
+    "",
+    PONOS_INTRO,
+    "",
+    table(["Ponos key", "What the executor does"], ponos),
     "",
     "## Environment overrides",
     "",
@@ -134,16 +159,36 @@ const INTRO = [
       "number is an error.",
   ),
   bullet(
-    "Rules across keys: all performers use one `deploymentMode`; AVS addresses are unique (in " +
-      "any letter case); `kubernetes` is required when the performers use " +
-      "`deploymentMode: kubernetes`; `avsPerformers[].kubernetes` and " +
-      "`avsPerformers[].envs[].kubernetesEnv` are only allowed in kubernetes mode.",
+    "Rules across keys: all performers and `avsDefaults` use one `deploymentMode`; AVS " +
+      "addresses are unique (in any letter case); `kubernetes` is required when the performers " +
+      "or `avsDefaults` use `deploymentMode: kubernetes`; `kubernetes` and `envs[].kubernetesEnv` " +
+      "of `avsPerformers[]` and `avsDefaults` are only allowed in kubernetes mode.",
+  ),
+  bullet(
+    "When an AVS signs results with ECDSA (`signingCurve: ecdsa`, or no BLS key; `avsDefaults` " +
+      "counts, since DeployArtifact may create any AVS), the ECDSA certificate verifier must be " +
+      "known: its address from `overrideContracts.ecdsaCertificateVerifier` or from the known " +
+      "deployment of `l1Chain.chainId` (below), and its version from " +
+      "`overrideContracts.ecdsaCertificateVerifier.version` or read through `l1Chain.rpcUrl`.",
   ),
   bullet(
     "A key with a default takes it when absent. A section with `default {}` may be left out: " +
       "its keys then take their own defaults.",
   ),
 ].join("\n");
+
+const CHAINS_INTRO = paragraph(
+  "EigenLayer's contract addresses for these values of `l1Chain.chainId` are built in " +
+    "(`shared/config/contracts.ts`, as in Ponos). `overrideContracts` wins over them. Local " +
+    "chains (anvil 31337 and 31338, which Ponos maps to Sepolia's addresses) have none: set " +
+    "their addresses in `overrideContracts`.",
+);
+
+const PONOS_INTRO = paragraph(
+  "Keys of Ponos (and of configs `hgctl` writes) that this executor maps or ignores. Each is " +
+    "removed before validation, with one warning naming it; a value of the wrong shape is an " +
+    "error naming its path. See also [migration.md](migration.md#ponos-executor-configs).",
+);
 
 const ENV_INTRO = paragraph(
   "Each `EXECUTOR_*` variable sets one key. It is applied after the file is read and before it " +

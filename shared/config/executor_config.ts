@@ -8,30 +8,25 @@
  */
 
 import { z } from "zod";
-import {
-  ADDRESS_PATTERN,
-  HardwareRequirements,
-  ImagePullPolicy,
-  SchedulingConfig,
-} from "../api/performer.ts";
+import { HardwareRequirements, ImagePullPolicy, SchedulingConfig } from "../api/performer.ts";
 import { ResourceRequirements } from "../api/core_types.ts";
 import { durationMs } from "./duration.ts";
+import { address, requiredOr } from "./_fields.ts";
+import { L1ChainConfig, OverrideContracts } from "./chain_config.ts";
+import { crossFieldIssues, defaultDeploymentMode } from "./cross_field.ts";
 
-const address = z.string({ error: requiredOr("a 0x address") }).regex(
-  ADDRESS_PATTERN,
-  "must be a 0x-prefixed address of 40 hex digits",
-);
+export {
+  type CrossFieldIssue,
+  crossFieldIssues,
+  type CrossFieldView,
+  defaultDeploymentMode,
+} from "./cross_field.ts";
+
 const port = z.int({ error: requiredOr("a port number") }).min(1).max(65535);
 const hexKey = z.string({ error: requiredOr("a hex private key") }).regex(
   /^(0x)?[0-9a-fA-F]{64}$/,
   "must be 32 bytes of hex (64 digits, optional 0x prefix)",
 );
-
-/** Message for a missing value, or for a value of the wrong type. */
-function requiredOr(expected: string) {
-  return (issue: { input?: unknown }) =>
-    issue.input === undefined ? "required" : `must be ${expected}`;
-}
 
 /** Deployment modes; one per executor. */
 export const DeploymentMode = z.enum(["docker", "kubernetes"]);
@@ -146,7 +141,8 @@ export const AvsPerformerConfig = z.strictObject({
   }),
   deploymentMode: DeploymentMode.default("docker").meta({
     description: "docker: a container through the Docker Engine API. kubernetes: a Performer " +
-      "resource that the operator runs as a pod. All performers use the same mode.",
+      "resource that the operator runs as a pod. All performers (and avsDefaults) use the " +
+      "same mode.",
   }),
   envs: z.array(PerformerEnv).default([]).meta({
     description: "Environment of the performer, in order; a later entry of the same name wins.",
@@ -170,6 +166,22 @@ export const AvsPerformerConfig = z.strictObject({
 });
 /** Configuration of one AVS performer. */
 export type AvsPerformerConfig = z.output<typeof AvsPerformerConfig>;
+
+/**
+ * Settings of the AVSs that DeployArtifact creates (AVSs not listed in avsPerformers): the
+ * performer keys but avsAddress and image, each with the default it has there.
+ */
+export const AvsDefaults = AvsPerformerConfig.omit({ avsAddress: true, image: true }).extend({
+  deploymentMode: DeploymentMode.optional().meta({
+    description: "Mode of the AVSs that DeployArtifact creates. Default: the mode of " +
+      "avsPerformers when it lists any, else kubernetes when the kubernetes section is set, " +
+      "else docker. Must match the performers' mode.",
+  }),
+}).meta({
+  description: "Settings of the AVSs that DeployArtifact creates, i.e. AVSs not listed in " +
+    "avsPerformers (e.g. with an empty list, as hgctl writes it). Each key defaults as in " +
+    "avsPerformers[].",
+});
 
 /** An ECDSA key: inline, or a Web3 secret-storage v3 keystore file. */
 export const EcdsaKeyConfig = z.union([
@@ -296,10 +308,13 @@ export const ExecutorConfig = z.strictObject({
     description: "Log lines on stderr: one JSON object each, or text with key=value fields.",
   }),
   operator: OperatorConfig,
-  avsPerformers: z.array(AvsPerformerConfig, { error: requiredOr("a list") }).min(
-    1,
-    "must list at least one performer",
-  ).meta({ description: "The AVSs this executor serves, one performer each." }),
+  avsPerformers: z.array(AvsPerformerConfig, { error: requiredOr("a list") }).prefault([]).meta({
+    description: "The AVSs this executor serves from start-up, one performer each. May be " +
+      "empty (hgctl writes it so): DeployArtifact then creates each AVS with avsDefaults.",
+  }),
+  avsDefaults: AvsDefaults.prefault({}),
+  l1Chain: L1ChainConfig.optional(),
+  overrideContracts: OverrideContracts.optional(),
   kubernetes: KubernetesConfig.optional(),
   docker: DockerConfig.default({}).meta({
     description: "The Docker Engine API, for docker mode.",
@@ -310,7 +325,12 @@ export const ExecutorConfig = z.strictObject({
   managementAuth: z.strictObject({
     enabled: z.boolean().default(true).meta({
       description: "Require a signed, single-use challenge token on DeployArtifact, " +
-        "ListPerformers and RemovePerformer. Off: GetChallengeToken answers UNAVAILABLE.",
+        "ListPerformers and RemovePerformer. Off: GetChallengeToken answers UNAVAILABLE, and " +
+        "the executor warns at every start. Ponos' authentication.enabled maps here.",
+    }),
+    requireRequestBinding: z.boolean().default(false).meta({
+      description: "true refuses the reference clients' token-only signatures (hgctl) and " +
+        "accepts only signatures bound to the method and request.",
     }),
     tokenTtl: durationMs("5m").meta({ description: "How long a challenge token is valid." }),
   }).prefault({}).meta({ description: "Authentication of the management API." }),
@@ -336,89 +356,43 @@ export const ExecutorConfig = z.strictObject({
   for (const { path, message } of crossFieldIssues(config)) {
     ctx.addIssue({ code: "custom", path, message });
   }
-});
+}).transform((config) => ({
+  ...config,
+  avsDefaults: { ...config.avsDefaults, deploymentMode: defaultDeploymentMode(config) },
+}));
 
 /** The validated executor config (durations in milliseconds). */
 export type ExecutorConfig = z.output<typeof ExecutorConfig>;
 
-/** The fields the cross-field rules read, as loose as a document that failed validation. */
-export interface CrossFieldView {
-  avsPerformers?: unknown;
-  kubernetes?: unknown;
+/** The validated avsDefaults: every key set, deploymentMode resolved. */
+export type AvsDefaults = ExecutorConfig["avsDefaults"];
+
+/** The deployment mode of this executor: its performers' and avsDefaults' (the rules keep them equal). */
+export function deploymentModeOf(config: ExecutorConfig): DeploymentMode {
+  return config.avsPerformers[0]?.deploymentMode ?? config.avsDefaults.deploymentMode;
 }
 
-/** A problem found by a cross-field rule. */
-export interface CrossFieldIssue {
-  path: PropertyKey[];
-  message: string;
-}
-
-interface PerformerView {
-  avsAddress?: unknown;
-  deploymentMode?: unknown;
-  envs?: unknown;
-  kubernetes?: unknown;
+/** The config of an AVS that DeployArtifact creates: avsDefaults plus its address and image. */
+export function avsPerformerFromDefaults(
+  config: ExecutorConfig,
+  avs: { avsAddress: string; image: PerformerImage },
+): AvsPerformerConfig {
+  return {
+    ...structuredClone(config.avsDefaults),
+    avsAddress: avs.avsAddress,
+    image: structuredClone(avs.image),
+  };
 }
 
 /**
- * Rules that span several keys: one deployment mode, unique AVS addresses, a kubernetes section
- * when needed, kubernetes-only keys only in kubernetes mode. Reads its input defensively so the
- * loader can also run it on a document that failed other checks.
+ * The warning the executor logs at every start while management auth is off (undefined when it
+ * is on): anyone who reaches the management port can then replace or remove performers.
  */
-export function crossFieldIssues(config: CrossFieldView): CrossFieldIssue[] {
-  const issues: CrossFieldIssue[] = [];
-  const add = (path: PropertyKey[], message: string) => issues.push({ path, message });
-  const performers = Array.isArray(config.avsPerformers)
-    ? (config.avsPerformers as PerformerView[]).filter((p) => typeof p === "object" && p !== null)
-    : [];
-  const modes = new Set(performers.map((p) => p.deploymentMode ?? "docker"));
-  if (modes.size > 1) {
-    add(
-      ["avsPerformers"],
-      "all performers must use one deploymentMode (found docker and kubernetes); run one executor per mode",
-    );
-  }
-  const seen = new Map<string, number>();
-  performers.forEach((p, i) => {
-    if (typeof p.avsAddress === "string") {
-      const first = seen.get(p.avsAddress.toLowerCase());
-      if (first !== undefined) {
-        add(
-          ["avsPerformers", i, "avsAddress"],
-          `duplicate AVS ${p.avsAddress} (also avsPerformers[${first}])`,
-        );
-      } else seen.set(p.avsAddress.toLowerCase(), i);
-    }
-    if ((p.deploymentMode ?? "docker") === "docker") dockerModeIssues(p, i, add);
-  });
-  if (modes.has("kubernetes") && config.kubernetes === undefined) {
-    add(["kubernetes"], "required when a performer uses deploymentMode kubernetes");
-  }
-  return issues;
-}
-
-function dockerModeIssues(
-  p: PerformerView,
-  i: number,
-  add: (path: PropertyKey[], message: string) => void,
-): void {
-  const envs = Array.isArray(p.envs) ? p.envs : [];
-  envs.forEach((env, j) => {
-    if (typeof env === "object" && env !== null && "kubernetesEnv" in env) {
-      add(
-        ["avsPerformers", i, "envs", j, "kubernetesEnv"],
-        "only available in deploymentMode kubernetes",
-      );
-    }
-  });
-  if (p.kubernetes !== undefined) {
-    add(["avsPerformers", i, "kubernetes"], "only available in deploymentMode kubernetes");
-  }
-}
-
-/** The deployment mode every performer of this config uses. */
-export function deploymentModeOf(config: ExecutorConfig): DeploymentMode {
-  return config.avsPerformers[0].deploymentMode;
+export function managementAuthDisabledWarning(config: ExecutorConfig): string | undefined {
+  if (config.managementAuth.enabled) return undefined;
+  return `managementAuth.enabled is false: DeployArtifact, ListPerformers and RemovePerformer ` +
+    `on port ${managementPort(config)} accept requests from anyone who can reach that port ` +
+    `(set managementAuth.enabled: true unless only you can)`;
 }
 
 /** The management server port: its own, or the task server's when not set. */

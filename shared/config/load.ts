@@ -6,7 +6,8 @@
  */
 
 import YAML from "yaml";
-import { crossFieldIssues, type CrossFieldView, ExecutorConfig } from "./executor_config.ts";
+import { ExecutorConfig } from "./executor_config.ts";
+import { crossFieldIssues, type CrossFieldView } from "./cross_field.ts";
 import { applyPonosCompat } from "./ponos_compat.ts";
 import { formatIssues, formatPath } from "../validation/format_issues.ts";
 
@@ -93,7 +94,7 @@ export function parseExecutorConfig(text: string, options: LoadOptions = {}): Lo
     throw new ConfigError(source, ["the file must contain a YAML mapping of config keys"]);
   }
   const raw = doc as Record<string, unknown>;
-  const warnings = applyPonosCompat(raw);
+  const { warnings, problems: compatProblems } = applyPonosCompat(raw);
   const envProblems = applyEnvOverrides(raw, options.env ?? {});
   const result = ExecutorConfig.safeParse(raw);
   // zod skips cross-field rules when a field is invalid; run them anyway so one pass reports all.
@@ -101,6 +102,7 @@ export function parseExecutorConfig(text: string, options: LoadOptions = {}): Lo
   // A Set: when zod did run the cross-field rules, the second pass repeats their findings.
   const problems = [
     ...new Set([
+      ...compatProblems,
       ...envProblems,
       ...(result.success ? [] : formatIssues(result.error.issues)),
       ...crossField.map((issue) => `${formatPath(issue.path)}: ${issue.message}`),
