@@ -129,7 +129,7 @@ const isSquare = (a: bigint): boolean => a === 0n || Fp.pow(a, LEGENDRE_EXPONENT
 /** The canonical value's parity (RFC 9380 §4.1, m = 1). */
 const sgn0 = (a: bigint): bigint => a & 1n;
 
-/** A square root of `a`, or undefined when `a` is not a square (one exponentiation: p ≡ 3 mod 4). */
+/** A square root of `a`, or undefined if `a` is not a square (one exponentiation: p ≡ 3 mod 4). */
 function sqrtOrUndefined(a: bigint): bigint | undefined {
   const y = Fp.pow(a, SQRT_EXPONENT);
   return Fp.sqr(y) === a ? y : undefined;
@@ -422,8 +422,8 @@ export function verifyBn254(
 
 /**
  * Verifies a standard σ over a message against a G2 public key: true iff
- * e(σ, G2) = e(hashToG1Standard(message), pk₂) (crypto-libs `Signature.Verify`). For an aggregator's
- * task-submission signature the message is `taskSubmissionDigest(...)`.
+ * e(σ, G2) = e(hashToG1Standard(message), pk₂) (crypto-libs `Signature.Verify`). For an
+ * aggregator's task-submission signature the message is `taskSubmissionDigest(...)`.
  * Throws SignatureError "SignatureMalformed" when σ is not a valid G1 encoding.
  */
 export function verifyBn254Standard(
