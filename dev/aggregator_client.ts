@@ -48,7 +48,9 @@ export function signedSubmission(
     taskBlockNumber: fields.taskBlockNumber ?? "1000",
     version: 1,
   };
-  task.signature = key.sign(taskSubmissionDigest(task));
+  // BN254 with the standard hash-to-G1, as the Go aggregator signs (crypto-libs `Sign`).
+  const digest = taskSubmissionDigest(task);
+  task.signature = key instanceof Bn254Key ? key.signStandard(digest) : key.sign(digest);
   return task;
 }
 

@@ -1,7 +1,7 @@
 /**
- * The digests Hourglass signs, message format version 1 (spec: protocols.md, "Message formats
- * used for signatures"). This is the one place that defines them; signers and verifiers only ever
- * see the 32-byte results.
+ * The off-chain digests Hourglass signs, message format version 1 (spec: protocols.md, "Message
+ * formats used for signatures"): the aggregator's task submission and the executor's auth
+ * signature. The result signature is over EigenLayer's certificate digests (`certificate.ts`).
  *
  * Encoding rules: every field is one 32-byte big-endian word, as Solidity's `abi.encode` would lay
  * it out. A task id is `bytes32` (from its `0x` + 64 hex string); addresses (20 bytes) and
@@ -57,19 +57,6 @@ export function taskSubmissionDigest(task: TaskSubmissionFields): Uint8Array {
     uintWord(task.taskBlockNumber, "taskBlockNumber", UINT64_MAX),
     bytesHash(task.payload, "payload"),
   ));
-}
-
-/**
- * Digest the executor signs on `TaskResult.result_signature`:
- * keccak256(taskId ‖ keccak256(output)), 64 bytes hashed.
- *
- * protocols.md only says "a digest of the task id and the output"; the exact formula used on
- * chain comes from EigenLayer's certificate verifier contracts (the TaskMailbox checks a
- * certificate over a message hash that includes the result). **This function is the one place
- * to change** when the executor must produce that on-chain formula instead.
- */
-export function resultDigest(taskId: string, output: Uint8Array): Uint8Array {
-  return keccak256(concatBytes(taskIdWord(taskId, "taskId"), bytesHash(output, "output")));
 }
 
 /** The fields bound by `TaskResult.auth_signature`. */

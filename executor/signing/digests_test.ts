@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { keccak256 as jsKeccak256 } from "js-sha3";
-import { authDigest, resultDigest, taskSubmissionDigest } from "./digests.ts";
+import { authDigest, taskSubmissionDigest } from "./digests.ts";
 import type { TaskSubmissionFields } from "./digests.ts";
 
 // Layouts are rebuilt here from hex strings and hashed with js-sha3, sharing no code with
@@ -86,19 +86,6 @@ Deno.test("malformed fields are RangeErrors naming the field", () => {
       field,
     );
   }
-});
-
-Deno.test("resultDigest = keccak256(taskId ‖ keccak256(output))", () => {
-  const output = new TextEncoder().encode("144");
-  assert.equal(
-    hex(resultDigest(TASK.taskId, output)),
-    keccakHex(TASK.taskId.slice(2) + jsKeccak256(output)),
-  );
-  assert.notEqual(
-    hex(resultDigest(TASK.taskId, new Uint8Array())),
-    hex(resultDigest(TASK.taskId, output)),
-  );
-  assert.throws(() => resultDigest("0x1234", output), /^RangeError: taskId /);
 });
 
 Deno.test("authDigest hashes taskId ‖ pad32(avs) ‖ pad32(operator) ‖ pad32(set) ‖ keccak(sig)", () => {

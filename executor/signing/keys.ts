@@ -6,7 +6,12 @@
 
 import type { z } from "zod";
 import type { OperatorConfig, TrustedAggregator } from "../../shared/config/executor_config.ts";
-import { BN254_SIGNATURE_LENGTH, Bn254Key, Bn254PublicKey, verifyBn254 } from "./bn254.ts";
+import {
+  BN254_SIGNATURE_LENGTH,
+  type Bn254Key,
+  Bn254PublicKey,
+  verifyBn254Standard,
+} from "./bn254.ts";
 import { ECDSA_SIGNATURE_LENGTH, EcdsaKey, recoverAddress, sameAddress } from "./ecdsa.ts";
 import { KeystoreError, SignatureError } from "./errors.ts";
 import { loadBn254Keystore, loadEcdsaKeystore } from "./keystore.ts";
@@ -45,20 +50,6 @@ export async function loadSigningKeys(
   return { ecdsa, bn254 };
 }
 
-/** Signs a 32-byte digest with the operator's key of `scheme` (65 or 64 bytes). */
-export function signDigest(
-  keys: SigningKeys,
-  scheme: SignatureScheme,
-  digest: Uint8Array,
-): Uint8Array {
-  const key = scheme === "ecdsa" ? keys.ecdsa : keys.bn254;
-  if (key === undefined) {
-    const path = scheme === "ecdsa" ? "ecdsa" : "bls";
-    throw new Error(`Cannot sign with ${scheme}: operator.signingKeys.${path} is not configured`);
-  }
-  return key.sign(digest);
-}
-
 /** What a successful aggregator-signature check established. */
 export type AggregatorSignatureCheck =
   | { scheme: "ecdsa"; signer: string }
@@ -66,8 +57,9 @@ export type AggregatorSignatureCheck =
 
 /**
  * Checks the signature an aggregator put on a task digest: 65 bytes → ECDSA, the recovered
- * signer must be `aggregator.address`; 64 bytes → BN254, verified against
- * `aggregator.blsPublicKey`. Throws SignatureError (reason SignatureMalformed, SignatureInvalid,
+ * signer must be `aggregator.address`; 64 bytes → BN254 with the standard (RFC 9380) hash-to-G1
+ * of the digest, as the Go aggregator signs (crypto-libs `Sign` of keccak256(message)) and the
+ * Go executor verifies, against `aggregator.blsPublicKey`. Throws SignatureError (reason SignatureMalformed, SignatureInvalid,
  * AggregatorKeyMissing or AggregatorKeyInvalid); callers answer PermissionDenied.
  */
 export function verifyAggregatorSignature(
@@ -88,7 +80,7 @@ export function verifyAggregatorSignature(
   }
   if (length === BN254_SIGNATURE_LENGTH) {
     const publicKey = aggregatorPublicKey(aggregator);
-    if (!verifyBn254(digest, signature, publicKey)) {
+    if (!verifyBn254Standard(digest, signature, publicKey)) {
       throw new SignatureError(
         "SignatureInvalid",
         `Task signature does not verify against the BN254 key of aggregator ${aggregator.address}`,

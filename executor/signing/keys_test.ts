@@ -7,12 +7,7 @@ import type { TaskSubmissionFields } from "./digests.ts";
 import { EcdsaKey } from "./ecdsa.ts";
 import { encryptEip2335Keystore } from "./eip2335_keystore.ts";
 import { KeystoreError, SignatureError } from "./errors.ts";
-import {
-  checkAggregatorKeys,
-  loadSigningKeys,
-  signDigest,
-  verifyAggregatorSignature,
-} from "./keys.ts";
+import { checkAggregatorKeys, loadSigningKeys, verifyAggregatorSignature } from "./keys.ts";
 import type { SigningKeysConfig, TrustedAggregatorConfig } from "./keys.ts";
 import { encryptWeb3Keystore } from "./web3_keystore.ts";
 
@@ -100,20 +95,10 @@ Deno.test("loadSigningKeys: an invalid inline key is a KeyInvalid error without 
   );
 });
 
-Deno.test("signDigest signs with the requested scheme and names a missing key", () => {
-  const keys = { ecdsa: EcdsaKey.fromHex(ECDSA_HEX), bn254: aggregatorBls };
-  assert.equal(signDigest(keys, "ecdsa", digest).length, 65);
-  assert.equal(signDigest(keys, "bn254", digest).length, 64);
-  assert.throws(
-    () => signDigest({}, "bn254", digest),
-    /operator\.signingKeys\.bls is not configured/,
-  );
-});
-
 Deno.test("verifyAggregatorSignature accepts the aggregator's ECDSA and BN254 signatures", () => {
   const ecdsa = verifyAggregatorSignature(digest, aggregatorEcdsa.sign(digest), aggregator);
   assert.deepEqual(ecdsa, { scheme: "ecdsa", signer: aggregatorEcdsa.address });
-  const bn254 = verifyAggregatorSignature(digest, aggregatorBls.sign(digest), aggregator);
+  const bn254 = verifyAggregatorSignature(digest, aggregatorBls.signStandard(digest), aggregator);
   assert.deepEqual(bn254, { scheme: "bn254", publicKey: bytesToHex(aggregatorBls.publicKeyG2) });
   // Keys given with 0x and mixed-case addresses work the same.
   const prefixed = {
@@ -121,7 +106,7 @@ Deno.test("verifyAggregatorSignature accepts the aggregator's ECDSA and BN254 si
     blsPublicKey: `0x${aggregator.blsPublicKey}`,
   };
   assert.equal(
-    verifyAggregatorSignature(digest, aggregatorBls.sign(digest), prefixed).scheme,
+    verifyAggregatorSignature(digest, aggregatorBls.signStandard(digest), prefixed).scheme,
     "bn254",
   );
   // v as go-ethereum's raw 0/1 is accepted too.
@@ -138,11 +123,16 @@ Deno.test("verifyAggregatorSignature refuses other signers and tampered tasks", 
   );
   const strangerBls = Bn254Key.fromScalar(777n);
   assert.throws(
-    () => verifyAggregatorSignature(digest, strangerBls.sign(digest), aggregator),
+    () => verifyAggregatorSignature(digest, strangerBls.signStandard(digest), aggregator),
+    signatureError("SignatureInvalid"),
+  );
+  // The Solidity-compatible map is for result signatures only: a task signed that way is refused.
+  assert.throws(
+    () => verifyAggregatorSignature(digest, aggregatorBls.sign(digest), aggregator),
     signatureError("SignatureInvalid"),
   );
   const tampered = taskSubmissionDigest({ ...TASK, payload: new Uint8Array([1, 2, 4]) });
-  for (const signature of [aggregatorEcdsa.sign(digest), aggregatorBls.sign(digest)]) {
+  for (const signature of [aggregatorEcdsa.sign(digest), aggregatorBls.signStandard(digest)]) {
     assert.throws(
       () => verifyAggregatorSignature(tampered, signature, aggregator),
       signatureError("SignatureInvalid"),
@@ -176,7 +166,7 @@ Deno.test("verifyAggregatorSignature refuses garbage as SignatureMalformed", () 
 });
 
 Deno.test("a BN254 signature needs a usable blsPublicKey on the aggregator entry", () => {
-  const sig = aggregatorBls.sign(digest);
+  const sig = aggregatorBls.signStandard(digest);
   assert.throws(
     () => verifyAggregatorSignature(digest, sig, { address: aggregator.address }),
     signatureError("AggregatorKeyMissing"),

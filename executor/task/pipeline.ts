@@ -6,11 +6,12 @@
 
 import {
   type SignatureScheme,
-  signDigest,
   type SigningKeys,
   verifyAggregatorSignature,
 } from "../signing/keys.ts";
-import { authDigest, resultDigest, taskSubmissionDigest } from "../signing/digests.ts";
+import { taskSubmissionDigest } from "../signing/digests.ts";
+import type { CertificateVerifierRef } from "../signing/certificate.ts";
+import { signTaskResult } from "../signing/task_result.ts";
 import { SignatureError } from "../signing/errors.ts";
 import type { Logger } from "../../shared/runtime/log.ts";
 import type { ConcurrencyLimits } from "./concurrency.ts";
@@ -21,6 +22,7 @@ import { type TaskSubmissionMessage, validateSubmission } from "./validate.ts";
 /** What the task path needs to know about one AVS. */
 export interface AvsTaskSettings {
   aggregators: { address: string; blsPublicKey?: string }[];
+  /** The curve of the AVS's operator set: what results are signed with. */
   scheme: SignatureScheme;
   taskTimeoutMs: number;
 }
@@ -35,6 +37,8 @@ export type RunTask = (
 /** Dependencies of the task path. */
 export interface TaskDeps {
   operatorAddress: string;
+  /** The ECDSA certificate verifier ECDSA results are bound to (see signing/certificate.ts). */
+  ecdsaVerifier?: CertificateVerifierRef;
   /** Keyed by lower-case AVS address. */
   avs: Map<string, AvsTaskSettings>;
   keys: SigningKeys;
@@ -146,24 +150,25 @@ function sign(
   output: Uint8Array,
   scheme: SignatureScheme,
 ): TaskResultMessage {
-  const resultSignature = signDigest(deps.keys, scheme, resultDigest(task.taskId, output));
-  const authSignature = signDigest(
-    deps.keys,
+  // Lower-cased like the Go executor, which answers with the address it keys performers by.
+  const avsAddress = task.avsAddress.toLowerCase();
+  const { resultSignature, authSignature } = signTaskResult(deps.keys, {
     scheme,
-    authDigest({
-      taskId: task.taskId,
-      avsAddress: task.avsAddress,
-      operatorAddress: deps.operatorAddress,
-      operatorSetId: task.operatorSetId,
-      resultSignature,
-    }),
-  );
+    ecdsaVerifier: deps.ecdsaVerifier,
+  }, {
+    taskId: task.taskId,
+    avsAddress,
+    operatorAddress: deps.operatorAddress,
+    operatorSetId: task.operatorSetId,
+    referenceTimestamp: task.referenceTimestamp,
+    output,
+  });
   return {
     taskId: task.taskId,
     operatorAddress: deps.operatorAddress,
     output,
     resultSignature,
-    avsAddress: task.avsAddress,
+    avsAddress,
     operatorSetId: task.operatorSetId,
     authSignature,
     version: 1,

@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { randomTaskId, signedSubmission } from "../../dev/aggregator_client.ts";
-import { Bn254Key, verifyBn254 } from "../signing/bn254.ts";
-import { authDigest, resultDigest } from "../signing/digests.ts";
+import { Bn254Key, verifyBn254, verifyBn254Standard } from "../signing/bn254.ts";
+import { bn254CertificateDigest, taskMessageHash } from "../signing/certificate.ts";
+import { authDigest } from "../signing/digests.ts";
+import { resultSignatureDigest } from "../signing/task_result.ts";
 import { EcdsaKey, recoverAddress } from "../signing/ecdsa.ts";
 import { ConcurrencyLimits } from "./concurrency.ts";
 import { TaskError } from "./errors.ts";
@@ -20,6 +22,7 @@ const strangerKey = EcdsaKey.fromHex("0x" + "33".repeat(32));
 const blsAggregator = Bn254Key.fromScalar(123456789n);
 const blsOperator = Bn254Key.fromScalar(987654321n);
 const enc = new TextEncoder();
+const VERIFIER = { address: "0x" + "5a".repeat(20), version: "1.8.0" };
 
 /** Task-path dependencies with a performer that upper-cases payloads and counts calls. */
 async function setup(overrides: Partial<AvsTaskSettings> = {}, runTask?: RunTask) {
@@ -37,6 +40,7 @@ async function setup(overrides: Partial<AvsTaskSettings> = {}, runTask?: RunTask
   };
   const deps: TaskDeps = {
     operatorAddress: operatorKey.address,
+    ecdsaVerifier: VERIFIER,
     avs: new Map([[AVS.toLowerCase(), settings]]),
     keys: { ecdsa: operatorKey, bn254: blsOperator },
     processed,
@@ -80,10 +84,13 @@ Deno.test("a signed task runs once and comes back signed by the operator", async
   assert.equal(new TextDecoder().decode(result.output), "HI");
   assert.deepEqual(calls, [t.taskId]);
   assert.equal(result.operatorAddress, operatorKey.address);
-  assert.equal(
-    recoverAddress(resultDigest(t.taskId, result.output), result.resultSignature),
-    operatorKey.address,
-  );
+  const certificateDigest = resultSignatureDigest({ scheme: "ecdsa", ecdsaVerifier: VERIFIER }, {
+    taskId: t.taskId,
+    output: result.output,
+    referenceTimestamp: t.referenceTimestamp,
+  });
+  assert.equal(recoverAddress(certificateDigest, result.resultSignature), operatorKey.address);
+  assert.equal(result.avsAddress, AVS.toLowerCase(), "lower-cased like the Go executor");
   const auth = authDigest({
     taskId: t.taskId,
     avsAddress: AVS,
@@ -102,13 +109,19 @@ Deno.test("BN254: an aggregator's BLS signature is accepted and results are BLS-
   assert.equal(t.signature.length, 64);
   const result = await executeSubmission(deps, t, { signal });
   assert.equal(result.resultSignature.length, 64);
-  assert.ok(
-    verifyBn254(
-      resultDigest(t.taskId, result.output),
-      result.resultSignature,
-      blsOperator.publicKey,
-    ),
+  const digest = bn254CertificateDigest(
+    t.referenceTimestamp,
+    taskMessageHash(t.taskId, result.output),
   );
+  assert.ok(verifyBn254(digest, result.resultSignature, blsOperator.publicKey), "result");
+  const auth = authDigest({
+    taskId: t.taskId,
+    avsAddress: AVS,
+    operatorAddress: operatorKey.address,
+    operatorSetId: t.operatorSetId,
+    resultSignature: result.resultSignature,
+  });
+  assert.ok(verifyBn254Standard(auth, result.authSignature, blsOperator.publicKey), "auth");
   processed.close();
 });
 
