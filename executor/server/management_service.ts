@@ -1,7 +1,9 @@
 /**
  * `ExecutorManagementService`: deploy (blue-green, in the configured mode), list (live health),
  * remove, and challenge tokens. When management auth is on, every call but GetChallengeToken
- * must carry a signed, single-use token (see `management_auth.ts`).
+ * must carry a signed, single-use token (see `management_auth.ts`); failures answer
+ * UNAUTHENTICATED. When it is off, GetChallengeToken and calls that carry auth anyway answer
+ * UNIMPLEMENTED — the Go executor's codes, which the reference clients (`hgctl`) expect.
  * @module
  */
 
@@ -12,6 +14,7 @@ import {
   type PerformerInfo,
   type PerformerLifecycle,
 } from "../performer/lifecycle.ts";
+import { sameAddress } from "../signing/ecdsa.ts";
 import { TaskError } from "../task/errors.ts";
 import { toServiceError } from "./grpc_status.ts";
 import { canonicalRequestBytes, type ManagementAuth } from "./management_auth.ts";
@@ -36,6 +39,8 @@ type KeyRef = { name: string; key: string };
 
 /** What the service needs from the executor. */
 export interface ManagementDeps {
+  /** The operator this executor serves (GetChallengeToken checks it even with auth off). */
+  operatorAddress: string;
   lifecycle: PerformerLifecycle;
   /** null when management auth is off. */
   auth: ManagementAuth | null;
@@ -83,7 +88,12 @@ export function managementServiceHandlers(
     ) {
       try {
         if (!deps.auth) {
-          throw new TaskError("Unavailable", "Management auth is disabled on this executor");
+          const requested = call.request.operatorAddress;
+          if (!requested) throw new TaskError("InvalidArgument", "operator address is required");
+          if (!sameAddress(requested, deps.operatorAddress)) {
+            throw new TaskError("PermissionDenied", "operator address mismatch");
+          }
+          throw new TaskError("Unimplemented", "authentication is not enabled on this executor");
         }
         const { token, expiresAt } = deps.auth.issue(call.request.operatorAddress);
         callback(null, { challengeToken: token, expiresAt: String(expiresAt) });
@@ -98,9 +108,16 @@ export function managementServiceHandlers(
       callback: grpc.sendUnaryData<unknown>,
     ) => {
       (async () => {
+        const auth = call.request.auth as { challengeToken: string; signature: Uint8Array } | null;
         if (deps.auth) {
-          const bytes = canonicalRequestBytes(definition[method].requestSerialize, call.request);
-          deps.auth.verify(method, call.request.auth as never, bytes);
+          const scheme = deps.auth.verify(
+            method,
+            auth,
+            () => canonicalRequestBytes(definition[method].requestSerialize, call.request),
+          );
+          deps.log?.("debug", "management call authenticated", { method, scheme });
+        } else if (auth?.challengeToken) {
+          throw new TaskError("Unimplemented", "authentication is not enabled on this executor");
         }
         return await handler(call.request);
       })().then(
@@ -125,7 +142,8 @@ function toMessage(p: PerformerInfo) {
     artifactTag: p.instance.image.tag,
     resourceHealthy: p.resourceHealthy,
     applicationHealthy: p.applicationHealthy,
-    lastHealthCheck: p.lastHealthCheck?.toISOString() ?? "",
+    // RFC 3339 without fractions, as Go's time.RFC3339 formats it.
+    lastHealthCheck: p.lastHealthCheck?.toISOString().replace(/\.\d+Z$/, "Z") ?? "",
     containerId: p.instance.resourceId,
   };
 }
