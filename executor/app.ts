@@ -9,8 +9,10 @@
 import * as grpc from "@grpc/grpc-js";
 import {
   type AvsPerformerConfig,
+  avsPerformerFromDefaults,
   deploymentModeOf,
   type ExecutorConfig,
+  managementAuthDisabledWarning,
   managementPort,
   PerformerKubernetesConfig,
 } from "../shared/config/executor_config.ts";
@@ -32,9 +34,10 @@ import {
 } from "./server/management_service.ts";
 import { taskServiceHandlers } from "./server/task_service.ts";
 import { loadSigningKeys } from "./signing/keys.ts";
-import { ConcurrencyLimits } from "./task/concurrency.ts";
+import { AvsRegistry } from "./avs_registry.ts";
+import { ecdsaVerifierForSigning } from "./chain/certificate_verifier.ts";
 import { TaskError } from "./task/errors.ts";
-import type { AvsTaskSettings } from "./task/pipeline.ts";
+import type { TaskDeps } from "./task/pipeline.ts";
 import { openStore, processedTasks } from "./task/processed_tasks.ts";
 
 /** Options of the executor process. */
@@ -65,6 +68,9 @@ export async function startExecutor(
   const { log } = options;
   const mode = deploymentModeOf(config);
   const keys = await loadSigningKeys(config.operator.signingKeys, { baseDir: options.baseDir });
+  const ecdsaVerifier = await ecdsaVerifierForSigning(config, { log });
+  const authWarning = managementAuthDisabledWarning(config);
+  if (authWarning) log("warn", authWarning);
   await Deno.mkdir(resolvePath(options.baseDir, config.storage.path), { recursive: true });
   const kv = await openStore(`${resolvePath(options.baseDir, config.storage.path)}/executor.kv`);
   const runtime = await createRuntime(config, {
@@ -79,7 +85,12 @@ export async function startExecutor(
     readyTimeoutMs: config.performerHealth.readyTimeout,
   });
   const metrics = createExecutorMetrics(lifecycle);
-  const byAvs = new Map(config.avsPerformers.map((p) => [p.avsAddress.toLowerCase(), p]));
+  const registry = await AvsRegistry.open({
+    kv,
+    configured: config.avsPerformers,
+    create: (avs) => avsPerformerFromDefaults(config, avs),
+    defaultScheme: keys.bn254 ? "bn254" : "ecdsa",
+  });
 
   const deploy = async (
     p: AvsPerformerConfig,
@@ -99,23 +110,16 @@ export async function startExecutor(
     });
   };
   const stopping = new AbortController();
-  await adoptOrDeploy(config, lifecycle, kv, deploy, log, stopping.signal);
+  await adoptOrDeploy(registry, lifecycle, kv, deploy, log, stopping.signal);
   lifecycle.startMonitoring();
 
-  const taskDeps = {
+  const taskDeps: TaskDeps = {
     operatorAddress: config.operator.address,
-    avs: new Map<string, AvsTaskSettings>(
-      config.avsPerformers.map((p) => [p.avsAddress.toLowerCase(), {
-        aggregators: p.aggregators,
-        scheme: p.signingCurve ?? (keys.bn254 ? "bn254" : "ecdsa"),
-        taskTimeoutMs: p.taskTimeout,
-      }]),
-    ),
+    ecdsaVerifier,
+    avs: registry.taskSettings,
     keys,
     processed: processedTasks(kv, config.storage.retention),
-    limits: new ConcurrencyLimits(
-      new Map(config.avsPerformers.map((p) => [p.avsAddress.toLowerCase(), p.maxConcurrentTasks])),
-    ),
+    limits: registry.limits,
     runTask: lifecycle.runTask.bind(lifecycle),
     log,
   };
@@ -134,20 +138,28 @@ export async function startExecutor(
   const management = {
     definition: proto.ExecutorManagementService.service,
     implementation: managementServiceHandlers({
+      operatorAddress: config.operator.address,
       lifecycle,
       auth: config.managementAuth.enabled
-        ? new ManagementAuth(config.operator.address, config.managementAuth.tokenTtl)
+        ? new ManagementAuth({
+          operatorAddress: config.operator.address,
+          bn254PublicKey: keys.bn254?.publicKey,
+          ttlMs: config.managementAuth.tokenTtl,
+          requireRequestBinding: config.managementAuth.requireRequestBinding,
+        })
         : null,
       log,
       deployArtifact: async (req: DeployArtifactRequest): Promise<PerformerInfo> => {
-        const p = byAvs.get(req.avsAddress.toLowerCase());
-        if (!p) {
-          throw new TaskError(
-            "NotFound",
-            `AVS ${req.avsAddress} is not configured on this executor`,
-          );
+        if (!/^0x[0-9a-fA-F]{40}$/.test(req.avsAddress)) {
+          throw new TaskError("InvalidArgument", "avs_address must be a 0x address");
         }
         const image = artifactImage(req);
+        const { config: p, created } = await registry.ensure(req.avsAddress, image);
+        if (created && !lifecycle.hasCurrent(p.avsAddress)) {
+          log("info", "DeployArtifact for a new AVS: serving it with avsDefaults", {
+            avs: p.avsAddress,
+          });
+        }
         const info = await deploy(p, image, req.env, req.kubernetes?.serviceAccountName);
         await kv.set(["deployments", p.avsAddress.toLowerCase()], { image });
         return info;
@@ -168,7 +180,7 @@ export async function startExecutor(
     healthAddress: { hostname: host, port: config.httpPort },
     metricsAddress: { hostname: host, port: config.httpPort },
     // Ready when every AVS has a performer in service.
-    readyz: () => config.avsPerformers.every((p) => lifecycle.hasCurrent(p.avsAddress)),
+    readyz: () => registry.all().every((e) => lifecycle.hasCurrent(e.config.avsAddress)),
     renderMetrics: async () => ({
       body: await metrics.registry.metrics(),
       contentType: metrics.registry.contentType,
@@ -180,7 +192,9 @@ export async function startExecutor(
     grpcPort: taskServer.port,
     managementPort: mgmtServer.port,
     httpPort: endpoints.healthPort,
-    avs: config.avsPerformers.map((p) => p.avsAddress),
+    avs: registry.all().map((e) => e.config.avsAddress),
+    ecdsaCertificateVerifier: ecdsaVerifier?.address,
+    certificateVerifierVersion: ecdsaVerifier?.version,
   });
   return {
     grpcPort: taskServer.port,
@@ -231,7 +245,7 @@ function artifactImage(req: DeployArtifactRequest): PerformerImage {
  * where nothing could be adopted.
  */
 async function adoptOrDeploy(
-  config: ExecutorConfig,
+  registry: AvsRegistry,
   lifecycle: PerformerLifecycle,
   kv: Deno.Kv,
   deploy: (p: AvsPerformerConfig, image: PerformerImage) => Promise<unknown>,
@@ -240,7 +254,7 @@ async function adoptOrDeploy(
 ): Promise<void> {
   const owned = await lifecycle.listOwnedInstances();
   const adopted = new Set<string>();
-  for (const p of config.avsPerformers) {
+  for (const { config: p } of registry.all()) {
     const key = p.avsAddress.toLowerCase();
     const deployed = (await kv.get<{ image: PerformerImage }>(["deployments", key])).value?.image;
     const wanted = deployed ?? p.image;

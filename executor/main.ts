@@ -11,6 +11,7 @@
 
 import { FlagError, flagHelp, parseFlags } from "../shared/cli/flags.ts";
 import { ConfigError, ENV_OVERRIDE_NAMES, loadExecutorConfig } from "../shared/config/load.ts";
+import { deploymentModeOf } from "../shared/config/executor_config.ts";
 import { createLogger, type Logger } from "../shared/runtime/log.ts";
 import { shutdownSignal } from "../shared/runtime/shutdown_signal.ts";
 import { startExecutor } from "./app.ts";
@@ -79,7 +80,7 @@ async function main(): Promise<number> {
   if (command === "validate") {
     console.log(
       `${path}: valid (${config.avsPerformers.length} AVS, deployment mode ${
-        config.avsPerformers[0].deploymentMode
+        deploymentModeOf(config)
       })`,
     );
     return 0;

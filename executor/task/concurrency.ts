@@ -14,6 +14,11 @@ export class ConcurrencyLimits {
     this.#limits = limits;
   }
 
+  /** Sets (or changes) the limit of a key; tasks already in flight are not affected. */
+  setLimit(key: string, limit: number): void {
+    this.#limits.set(key, limit);
+  }
+
   /** Takes a slot; returns its release function, or undefined when the key is full. */
   tryAcquire(key: string): (() => void) | undefined {
     const limit = this.#limits.get(key) ?? 0;
