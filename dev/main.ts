@@ -1,8 +1,11 @@
 /**
  * `deno task dev`: the whole system on this machine. A real local control plane (etcd +
- * kube-apiserver), the node simulator (so performer pods run as local processes), the operator,
- * and an executor in kubernetes mode serving the sample performer; then a signed sample task
- * through the executor's gRPC API, with the result and where everything runs.
+ * kube-apiserver), the node simulator (so performer pods run as local processes), a local
+ * EigenLayer chain (anvil with the genuine TaskMailbox and certificate verifiers), the operator,
+ * and an executor in kubernetes mode serving the sample performer for two AVSs — one signing
+ * results with ECDSA, one with BN254; then a signed sample task through each, with the results
+ * checked against the digests the deployed certificate verifiers compute (`eth_call`), and where
+ * everything runs.
  *
  *   deno task dev          keep running until Ctrl-C (then nothing is left behind)
  *   deno task dev --once   exit 0 after the round trip
@@ -16,19 +19,30 @@ import { freePort } from "./cluster/processes.ts";
 import { startNodeSimulator } from "./node_sim/simulator.ts";
 import { EXECUTOR_PERMISSIONS, OPERATOR_PERMISSIONS } from "./permissions.ts";
 import { executorClient, signedSubmission } from "./aggregator_client.ts";
+import { type Abi, bytesToHex, createPublicClient, type Hex, hexToBytes, http } from "viem";
+import { startLocalChain } from "./chain/local_chain.ts";
+import { Bn254Key, verifyBn254 } from "../executor/signing/bn254.ts";
 import { EcdsaKey, recoverAddress } from "../executor/signing/ecdsa.ts";
-import { resultDigest } from "../executor/signing/digests.ts";
+import { encryptEip2335Keystore } from "../executor/signing/eip2335_keystore.ts";
+import type { TaskResultMessage } from "../executor/task/pipeline.ts";
+import type { TaskSubmissionMessage } from "../executor/task/validate.ts";
 import { createLogger } from "../shared/runtime/log.ts";
 import { shutdownSignal } from "../shared/runtime/shutdown_signal.ts";
 
 const once = Deno.args.includes("--once");
 const ROOT = new URL("../", import.meta.url).pathname;
 const NAMESPACE = "hourglass-demo";
-const AVS = "0xCE2Ac75bE2E0951F1F7B288c7a6A9BfB6c331DC4";
+/** The sample AVSs: one whose operator set signs with ECDSA, one with BN254. */
+const AVS = {
+  ecdsa: "0xCE2Ac75bE2E0951F1F7B288c7a6A9BfB6c331DC4",
+  bn254: "0x7a2088a1bFc9d81c55368AE168C2C02570cB814F",
+} as const;
 // Local demo keys: public test values, never use them for anything real.
 const OPERATOR_KEY_HEX = "0x" + "11".repeat(32);
+const OPERATOR_BLS_SCALAR = 0x0b15_5eed_0000_0000_0000_0000_0000_0001n;
 const AGGREGATOR_KEY = EcdsaKey.fromHex("0x" + "22".repeat(32));
 const operatorKey = EcdsaKey.fromHex(OPERATOR_KEY_HEX);
+const operatorBls = Bn254Key.fromScalar(OPERATOR_BLS_SCALAR);
 
 const say = (line: string) => console.error(`[dev] ${line}`);
 const started = Date.now();
@@ -37,6 +51,11 @@ const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
 say("starting the local control plane; the first run builds etcd, kube-apiserver and kubectl");
 say("from the Go module proxy (about 4–6 minutes on 2 cores; later runs take seconds)");
 const cluster = await startLocalCluster({ log: (line) => say(line) });
+say("starting the local EigenLayer chain (anvil; the first run installs it from npm)");
+const chain = await startLocalChain({ log: (line) => say(line) }).catch(async (err) => {
+  await cluster.stop();
+  throw err;
+});
 const children: { name: string; child: Deno.ChildProcess }[] = [];
 let sim: Awaited<ReturnType<typeof startNodeSimulator>> | undefined;
 
@@ -48,6 +67,7 @@ async function stopAll(): Promise<void> {
     await child.status;
   }
   await sim?.stop();
+  await chain.stop();
   await cluster.stop();
 }
 
@@ -84,7 +104,7 @@ try {
 
   const ports = { grpc: freePort(), management: freePort(), http: freePort() };
   const configPath = `${cluster.dir}/executor.yaml`;
-  await Deno.writeTextFile(configPath, YAML.stringify(executorConfig(ports)));
+  await Deno.writeTextFile(configPath, YAML.stringify(await executorConfig(ports)));
   children.push({
     name: "executor",
     child: spawn("executor", [
@@ -105,22 +125,28 @@ try {
   say(`executor ready, performer pod serving, after ${elapsed()}`);
 
   const client = executorClient(`127.0.0.1:${ports.grpc}`);
-  const task = signedSubmission({
-    avsAddress: AVS,
-    executorAddress: operatorKey.address,
-    payload: new TextEncoder().encode(JSON.stringify({ text: "hello from hourglass" })),
-  }, AGGREGATOR_KEY);
-  const result = await client.submit(task);
-  client.close();
-  const signer = recoverAddress(resultDigest(task.taskId, result.output), result.resultSignature);
-  console.log(`
-Sample task ${task.taskId}
-  performer output:  ${new TextDecoder().decode(result.output)}
-  result signature:  0x${
-    [...result.resultSignature].map((b) => b.toString(16).padStart(2, "0")).join("")
+  const samples: string[] = [];
+  for (const curve of ["ecdsa", "bn254"] as const) {
+    const task = signedSubmission({
+      avsAddress: AVS[curve],
+      executorAddress: operatorKey.address,
+      payload: new TextEncoder().encode(
+        JSON.stringify({ text: `hello from hourglass (${curve})` }),
+      ),
+    }, AGGREGATOR_KEY);
+    const result = await client.submit(task);
+    samples.push(await describeResult(curve, task, result));
   }
-  signed by:         ${signer} (the operator: ${signer === operatorKey.address ? "yes" : "NO"})
-
+  client.close();
+  const signsFor = await executorSigningDomain();
+  console.log(`
+Local EigenLayer chain
+  chain id:                          ${chain.chainId} (RPC ${chain.rpcUrl})
+  ECDSA certificate verifier:        ${chain.contracts.ecdsaCertificateVerifier} (version ${chain.versions.ecdsaCertificateVerifier})
+  BN254 certificate verifier:        ${chain.contracts.bn254CertificateVerifier} (version ${chain.versions.bn254CertificateVerifier})
+  TaskMailbox:                       ${chain.contracts.taskMailbox}
+  the executor signs ECDSA results for verifier ${signsFor.address}, version ${signsFor.version}
+${samples.join("")}
 Where everything runs
   KUBECONFIG=${cluster.kubeconfigPath}
   kubectl --kubeconfig ${cluster.kubeconfigPath} get performers,pods,services -n ${NAMESPACE}
@@ -146,29 +172,98 @@ await stopAll();
 say("stopped; nothing left behind");
 Deno.exit(0);
 
-function executorConfig(ports: { grpc: number; management: number; http: number }) {
+async function executorConfig(ports: { grpc: number; management: number; http: number }) {
+  // A fast KDF: the keystore only lives in the demo's own directory.
+  const blsKeystore = await encryptEip2335Keystore(
+    hexToBytes(`0x${OPERATOR_BLS_SCALAR.toString(16).padStart(64, "0")}`),
+    "dev",
+    { scrypt: { n: 1024, r: 8, p: 1 }, curveType: "bn254" },
+  );
+  const performer = (avsAddress: string, signingCurve: "ecdsa" | "bn254") => ({
+    avsAddress,
+    image: { repository: "hourglass/hello-performer", tag: "v1" },
+    deploymentMode: "kubernetes",
+    envs: [{ name: "HELLO_VERSION", value: "v1" }],
+    aggregators: [{ address: AGGREGATOR_KEY.address }],
+    signingCurve,
+    // The executor runs outside the cluster: Service DNS names do not resolve here.
+    kubernetes: { connectVia: "podIP" },
+  });
   return {
     grpcPort: ports.grpc,
     managementServerGrpcPort: ports.management,
     httpPort: ports.http,
     operator: {
       address: operatorKey.address,
-      signingKeys: { ecdsa: { privateKey: OPERATOR_KEY_HEX } },
+      signingKeys: {
+        ecdsa: { privateKey: OPERATOR_KEY_HEX },
+        bls: { keystore: JSON.stringify(blsKeystore), password: "dev" },
+      },
     },
-    avsPerformers: [{
-      avsAddress: AVS,
-      image: { repository: "hourglass/hello-performer", tag: "v1" },
-      deploymentMode: "kubernetes",
-      envs: [{ name: "HELLO_VERSION", value: "v1" }],
-      aggregators: [{ address: AGGREGATOR_KEY.address }],
-      signingCurve: "ecdsa",
-      // The executor runs outside the cluster: Service DNS names do not resolve here.
-      kubernetes: { connectVia: "podIP" },
-    }],
+    avsPerformers: [performer(AVS.ecdsa, "ecdsa"), performer(AVS.bn254, "bn254")],
+    // The executor reads the ECDSA verifier's version() from the chain at start-up.
+    l1Chain: { chainId: chain.chainId, rpcUrl: chain.rpcUrl },
+    overrideContracts: {
+      taskMailbox: { address: chain.contracts.taskMailbox },
+      ecdsaCertificateVerifier: { address: chain.contracts.ecdsaCertificateVerifier },
+      bn254CertificateVerifier: { address: chain.contracts.bn254CertificateVerifier },
+    },
     kubernetes: { namespace: NAMESPACE, kubeConfigPath: cluster.kubeconfigPath },
     storage: { path: `${cluster.dir}/executor-data` },
     shutdown: { removePerformers: true, drainTimeout: "10s" },
   };
+}
+
+/** The ECDSA verifier and version the executor said (in its start-up log) it signs for. */
+async function executorSigningDomain(): Promise<{ address: string; version: string }> {
+  const lines = (await Deno.readTextFile(`${cluster.dir}/executor.log`)).split("\n");
+  for (const line of lines) {
+    if (!line.includes('"executor started"')) continue;
+    const fields = JSON.parse(line);
+    return { address: fields.ecdsaCertificateVerifier, version: fields.certificateVerifierVersion };
+  }
+  throw new Error(`the executor's start-up line is missing from ${cluster.dir}/executor.log`);
+}
+
+/**
+ * One sample's lines: the output, the signature, and whether it verifies over the certificate
+ * digest that the deployed contracts compute (TaskMailbox.getMessageHash, then the verifier's
+ * calculateCertificateDigest, both through eth_call).
+ */
+async function describeResult(
+  curve: "ecdsa" | "bn254",
+  task: TaskSubmissionMessage,
+  result: TaskResultMessage,
+): Promise<string> {
+  const rpc = createPublicClient({ transport: http(chain.rpcUrl) });
+  const call = (name: keyof typeof chain.contracts, fn: string, args: unknown[]) =>
+    rpc.readContract({
+      address: chain.contracts[name],
+      abi: chain.abis[name] as Abi,
+      functionName: fn,
+      args,
+    }) as Promise<Hex>;
+  const messageHash = await call("taskMailbox", "getMessageHash", [
+    task.taskId,
+    bytesToHex(result.output),
+  ]);
+  const verifierName = curve === "ecdsa" ? "ecdsaCertificateVerifier" : "bn254CertificateVerifier";
+  const digest = hexToBytes(
+    await call(verifierName, "calculateCertificateDigest", [task.referenceTimestamp, messageHash]),
+  );
+  const verified = curve === "ecdsa"
+    ? recoverAddress(digest, result.resultSignature) === operatorKey.address
+    : verifyBn254(digest, result.resultSignature, operatorBls.publicKey);
+  const signer = curve === "ecdsa"
+    ? `${operatorKey.address} (ECDSA)`
+    : `BLS key ${bytesToHex(operatorBls.publicKeyG1).slice(0, 18)}… (BN254)`;
+  return `
+Sample task ${task.taskId} (AVS ${task.avsAddress}, ${curve.toUpperCase()} operator set)
+  performer output:  ${new TextDecoder().decode(result.output)}
+  result signature:  ${bytesToHex(result.resultSignature)}
+  signed by:         ${signer}
+  verifies over the ${verifierName} digest (eth_call): ${verified ? "yes" : "NO"}
+`;
 }
 
 /** Starts a component with its output in `<cluster dir>/<name>.log`. */

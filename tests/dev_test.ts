@@ -23,9 +23,31 @@ Deno.test(
     assert.equal(out.code, 0, `exit code; stderr:\n${stderr.slice(-3000)}`);
     assert.match(
       stdout,
-      /performer output: +\{"taskId":"0x[0-9a-f]{64}",.*"output":"HELLO FROM HOURGLASS"/,
+      /performer output: +\{"taskId":"0x[0-9a-f]{64}",.*"output":"HELLO FROM HOURGLASS \(ECDSA\)"/,
     );
-    assert.match(stdout, /signed by: +0x[0-9a-fA-F]{40} \(the operator: yes\)/);
+    // Both operator sets' results verify over the digests the deployed verifiers compute.
+    assert.match(
+      stdout,
+      /ECDSA operator set\)\n(.*\n){3}.*ecdsaCertificateVerifier digest \(eth_call\): yes/,
+    );
+    assert.match(
+      stdout,
+      /BN254 operator set\)\n(.*\n){3}.*bn254CertificateVerifier digest \(eth_call\): yes/,
+    );
+    assert.match(stdout, /chain id: +31337 \(RPC (http:\/\/127\.0\.0\.1:\d+)\)/);
+    const verifier = /ECDSA certificate verifier: +(0x[0-9a-fA-F]{40}) \(version (\S+)\)/.exec(
+      stdout,
+    );
+    assert.ok(verifier, "it prints the ECDSA certificate verifier and its version");
+    assert.match(
+      stdout,
+      new RegExp(
+        `executor signs ECDSA results for verifier ${verifier[1]}, version ${verifier[2]}`,
+      ),
+      "the executor signs for the deployed verifier's address and version",
+    );
+    const rpcUrl = /\(RPC (http:\/\/127\.0\.0\.1:\d+)\)/.exec(stdout)![1];
+    await assert.rejects(fetch(rpcUrl, { method: "POST", body: "{}" }), "the chain is stopped");
     const kubeconfig = /KUBECONFIG=(\S+)/.exec(stdout)?.[1];
     assert.ok(kubeconfig, "it says where the kubeconfig is");
     assert.match(stdout, /kubectl --kubeconfig \S+ get performers/);

@@ -8,8 +8,8 @@ import * as grpc from "@grpc/grpc-js";
 import assert from "node:assert/strict";
 import { executorClient, signedSubmission } from "../dev/aggregator_client.ts";
 import { managementClient } from "../dev/management_client.ts";
-import { resultDigest } from "../executor/signing/digests.ts";
-import { EcdsaKey, recoverAddress } from "../executor/signing/ecdsa.ts";
+import { EcdsaKey } from "../executor/signing/ecdsa.ts";
+import { ecdsaResultSigner } from "./fixture/task_flow.ts";
 import type { TaskResultMessage } from "../executor/task/pipeline.ts";
 import { eventually } from "./fixture/eventually.ts";
 import {
@@ -80,7 +80,7 @@ Deno.test(
         assert.equal(body.taskId, t.taskId, "the performer got the 0x task id");
         assert.equal(result.operatorAddress, OPERATOR_KEY.address);
         assert.equal(
-          recoverAddress(resultDigest(t.taskId, result.output), result.resultSignature),
+          ecdsaResultSigner(t, result),
           OPERATOR_KEY.address,
         );
 
@@ -249,7 +249,7 @@ Deno.test(
 );
 
 Deno.test(
-  "management auth is bound to the method, the payload and the operator's key, once",
+  "management auth: bound signatures are tied to the method, payload and key; answers UNAUTHENTICATED",
   opts,
   async () => {
     await withExecutor(undefined, async (executor) => {
@@ -258,26 +258,26 @@ Deno.test(
         const list = { avsAddress: "" };
         assert.equal(
           await statusOf(mgmt.raw("ListPerformers", list)),
-          "PERMISSION_DENIED",
+          "UNAUTHENTICATED",
           "auth is required",
         );
         const auth = await mgmt.sign("ListPerformers", list, OPERATOR_KEY);
         assert.equal(await statusOf(mgmt.raw("ListPerformers", { ...list, auth })), "OK");
         assert.equal(
           await statusOf(mgmt.raw("ListPerformers", { ...list, auth })),
-          "PERMISSION_DENIED",
+          "UNAUTHENTICATED",
           "single use",
         );
         const forList = await mgmt.sign("ListPerformers", list, OPERATOR_KEY);
         assert.equal(
           await statusOf(mgmt.raw("RemovePerformer", { performerId: "x", auth: forList })),
-          "PERMISSION_DENIED",
+          "UNAUTHENTICATED",
           "bound to the method",
         );
         const forRemove = await mgmt.sign("RemovePerformer", { performerId: "a" }, OPERATOR_KEY);
         assert.equal(
           await statusOf(mgmt.raw("RemovePerformer", { performerId: "b", auth: forRemove })),
-          "PERMISSION_DENIED",
+          "UNAUTHENTICATED",
           "bound to the payload",
         );
         const stranger = await mgmt.sign(
@@ -291,6 +291,99 @@ Deno.test(
           "PERMISSION_DENIED",
           "tokens are only for the operator",
         );
+      } finally {
+        mgmt.close();
+      }
+    });
+  },
+);
+
+Deno.test(
+  "management auth: a reference (hgctl-style) client lists, deploys and removes; replays are refused",
+  opts,
+  async () => {
+    await withExecutor(undefined, async (executor) => {
+      // The Go AuthenticatedExecutorClient's scheme: the operator's key over the token only.
+      const reference = managementClient(executor.managementAddress, {
+        scheme: "reference",
+        key: OPERATOR_KEY,
+        operatorAddress: OPERATOR_KEY.address,
+      });
+      try {
+        const [before] = (await reference.listPerformers()).performers;
+        assert.equal(before.status, "InService");
+        assert.match(
+          String(before.lastHealthCheck),
+          /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/,
+          "RFC 3339 without fractions, as Go formats it",
+        );
+        const deployed = await reference.deployArtifact({
+          avsAddress: EXECUTOR_AVS,
+          registryUrl: "hourglass/hello-performer:v2",
+          digest: "",
+          env: [{ name: "HELLO_VERSION", value: "v2" }],
+        });
+        assert.equal(deployed.success, true);
+        const after = (await reference.listPerformers()).performers;
+        assert.deepEqual(after.map((p) => p.performerId), [deployed.deploymentId]);
+        assert.equal((await reference.removePerformer(deployed.deploymentId)).success, true);
+        assert.deepEqual((await reference.listPerformers()).performers, []);
+
+        const auth = await reference.signReference(OPERATOR_KEY, OPERATOR_KEY.address);
+        assert.equal(await statusOf(reference.raw("ListPerformers", { auth })), "OK");
+        assert.equal(
+          await statusOf(reference.raw("ListPerformers", { auth })),
+          "UNAUTHENTICATED",
+          "a replayed token is refused",
+        );
+        const forged = await reference.signReference(
+          EcdsaKey.fromHex("0x" + "44".repeat(32)),
+          OPERATOR_KEY.address,
+        );
+        assert.equal(
+          await statusOf(reference.raw("ListPerformers", { auth: forged })),
+          "UNAUTHENTICATED",
+          "another key's signature over a genuine token is refused",
+        );
+      } finally {
+        reference.close();
+      }
+    });
+  },
+);
+
+Deno.test(
+  "management auth: requireRequestBinding refuses the reference scheme; disabled auth answers UNIMPLEMENTED",
+  opts,
+  async () => {
+    await withExecutor((c) => {
+      c.managementAuth = { requireRequestBinding: true };
+    }, async (executor) => {
+      const mgmt = managementClient(executor.managementAddress);
+      try {
+        const auth = await mgmt.signReference(OPERATOR_KEY, OPERATOR_KEY.address);
+        assert.equal(
+          await statusOf(mgmt.raw("ListPerformers", { auth })),
+          "UNAUTHENTICATED",
+          "token-only signatures are refused",
+        );
+        const bound = await mgmt.sign("ListPerformers", {}, OPERATOR_KEY);
+        assert.equal(await statusOf(mgmt.raw("ListPerformers", { auth: bound })), "OK");
+      } finally {
+        mgmt.close();
+      }
+    });
+    await withExecutor((c) => {
+      c.managementAuth = { enabled: false };
+    }, async (executor) => {
+      const mgmt = managementClient(executor.managementAddress);
+      try {
+        assert.match(executor.logs(), /managementAuth.enabled is false/, "warned at start");
+        assert.equal(
+          await statusOf(mgmt.raw("GetChallengeToken", { operatorAddress: OPERATOR_KEY.address })),
+          "UNIMPLEMENTED",
+        );
+        assert.equal(await statusOf(mgmt.raw("ListPerformers", {})), "OK");
       } finally {
         mgmt.close();
       }
@@ -328,6 +421,70 @@ Deno.test(
           await mgmt.removePerformer(
             p.performerId as string,
           );
+        }
+        mgmt.close();
+        await second.stop();
+      }
+    }
+  },
+);
+
+Deno.test(
+  "hgctl's flow: no performers configured; DeployArtifact creates the AVS with avsDefaults, kept across restarts",
+  opts,
+  async () => {
+    const avs = "0x" + "a5".repeat(20);
+    const { configPath } = await executorConfig((c) => {
+      c.avsPerformers = [];
+      c.avsDefaults = {
+        aggregators: [{ address: AGGREGATOR_KEY.address }],
+        signingCurve: "ecdsa",
+        envs: [{ name: "HELLO_VERSION", value: "created" }],
+      };
+      c.shutdown = { removePerformers: false, drainTimeout: "5s" };
+    });
+    const first = await startExecutorProcess(configPath);
+    let second: ExecutorProcess | undefined;
+    const signing = {
+      scheme: "reference" as const,
+      key: OPERATOR_KEY,
+      operatorAddress: OPERATOR_KEY.address,
+    };
+    try {
+      const client = executorClient(first.grpcAddress);
+      assert.equal(
+        await statusOf(client.submit(task({ text: "x" }, { avsAddress: avs }))),
+        "NOT_FOUND",
+      );
+      const mgmt = managementClient(first.managementAddress, signing);
+      assert.deepEqual((await mgmt.listPerformers()).performers, []);
+      const deployed = await mgmt.deployArtifact({
+        avsAddress: avs,
+        registryUrl: "hourglass/hello-performer:v1",
+        digest: "",
+        env: [],
+      });
+      assert.equal(deployed.success, true);
+      const t = task({ text: "new avs" }, { avsAddress: avs });
+      const result = await client.submit(t);
+      assert.deepEqual([hello(result).output, hello(result).version], ["NEW AVS", "created"]);
+      assert.equal(result.avsAddress, avs.toLowerCase());
+      assert.equal(ecdsaResultSigner(t, result), OPERATOR_KEY.address);
+      client.close();
+      mgmt.close();
+      await first.kill();
+
+      second = await startExecutorProcess(configPath);
+      const client2 = executorClient(second.grpcAddress);
+      const again = await client2.submit(task({ text: "after restart" }, { avsAddress: avs }));
+      assert.equal(hello(again).output, "AFTER RESTART", "the created AVS is still served");
+      client2.close();
+    } finally {
+      await first.stop();
+      if (second) {
+        const mgmt = managementClient(second.managementAddress, signing);
+        for (const p of (await mgmt.listPerformers()).performers) {
+          await mgmt.removePerformer(p.performerId as string);
         }
         mgmt.close();
         await second.stop();

@@ -10,8 +10,6 @@ import assert from "node:assert/strict";
 import { executorClient } from "../dev/aggregator_client.ts";
 import { managementClient } from "../dev/management_client.ts";
 import { freePort } from "../dev/cluster/processes.ts";
-import { resultDigest } from "../executor/signing/digests.ts";
-import { recoverAddress } from "../executor/signing/ecdsa.ts";
 import { GROUP } from "../shared/api/performer.ts";
 import { freshNamespace, type TestCluster, testCluster } from "./fixture/cluster.ts";
 import { eventually } from "./fixture/eventually.ts";
@@ -37,7 +35,13 @@ import {
   withKubeExecutor,
 } from "./fixture/kube_executor_run.ts";
 import { printDeploySplit, watchTimeline } from "./fixture/kube_timeline.ts";
-import { helloResult, helloTask, startTaskFlow, statusOf } from "./fixture/task_flow.ts";
+import {
+  ecdsaResultSigner,
+  helloResult,
+  helloTask,
+  startTaskFlow,
+  statusOf,
+} from "./fixture/task_flow.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
@@ -115,7 +119,7 @@ Deno.test(
           assert.equal(body.version, "v1-from-secret", "HELLO_VERSION came from the Secret");
           assert.equal(body.taskId, t.taskId);
           assert.equal(
-            recoverAddress(resultDigest(t.taskId, result.output), result.resultSignature),
+            ecdsaResultSigner(t, result),
             OPERATOR_KEY.address,
           );
           assert.equal(await statusOf(client.submit(t)), "ALREADY_EXISTS");
