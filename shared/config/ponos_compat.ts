@@ -66,6 +66,10 @@ export const PONOS_KEYS: readonly PonosKey[] = [
     key: "operator.signingKeys.ecdsa.remoteSignerConfig",
     effect: "{url, caCert, cert, key, fromAddress, publicKey}: checked, then ignored",
   },
+  {
+    key: "operator.signingKeys.bls.keystore",
+    effect: `"" beside a keystoreFile: treated as unset, as Ponos does`,
+  },
   { key: "kubernetes.operatorNamespace", effect: `ignored: ${OPERATOR_NAMESPACE}` },
   { key: "storage.type", effect: "ignored: the embedded store is always used" },
   {
@@ -94,6 +98,7 @@ export function applyPonosCompat(doc: Doc): PonosCompatResult {
   mapNetworkName(doc, out.warnings);
   mapOperatorPrivateKey(doc, out.warnings);
   mapEcdsaKey(doc, out);
+  mapEmptyBlsKeystore(doc, out.warnings);
   mapKubernetes(doc, out.warnings);
   mapStorage(doc, out.warnings);
   if (Array.isArray(doc.avsPerformers)) {
@@ -229,6 +234,20 @@ function mapEcdsaKey(doc: Doc, out: PonosCompatResult): void {
       })`
       : `${ECDSA_PATH}.remoteSignerConfig: Ponos key ignored (remoteSigner is not true)`,
   );
+}
+
+/**
+ * Ponos reads `bls.keystore: ""` as unset, and its own configs write it beside a keystoreFile;
+ * dropping it keeps the "exactly one of keystore or keystoreFile" rule for real conflicts.
+ */
+function mapEmptyBlsKeystore(doc: Doc, warnings: string[]): void {
+  const keys = isDoc(doc.operator) && isDoc(doc.operator.signingKeys)
+    ? doc.operator.signingKeys
+    : undefined;
+  const bls = keys?.bls;
+  if (!isDoc(bls) || bls.keystore !== "" || typeof bls.keystoreFile !== "string") return;
+  delete bls.keystore;
+  warnings.push(`operator.signingKeys.bls.keystore: empty, treated as unset (as Ponos does)`);
 }
 
 function mapKubernetes(doc: Doc, warnings: string[]): void {

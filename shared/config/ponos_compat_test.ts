@@ -40,6 +40,8 @@ const SAMPLES: Record<string, (doc: Doc & { operator: Doc & { signingKeys: Doc }
     d.operator.signingKeys.ecdsa = { remoteSigner: true, remoteSignerConfig: REMOTE_SIGNER },
   "operator.signingKeys.ecdsa.remoteSignerConfig": (d) =>
     d.operator.signingKeys.ecdsa = { privateKey: ECDSA_KEY, remoteSignerConfig: REMOTE_SIGNER },
+  "operator.signingKeys.bls.keystore": (d) =>
+    d.operator.signingKeys.bls = { keystore: "", keystoreFile: "bls.json", password: "pw" },
   "kubernetes.operatorNamespace": (d) => {
     d.kubernetes = { namespace: "avs", operatorNamespace: "hourglass-system" };
   },
