@@ -71,8 +71,26 @@ export function taskMessageHash(taskId: string, output: Uint8Array): Uint8Array 
   ));
 }
 
+// An executor signs for one verifier (two during a migration): the separator is computed once.
+const MAX_CACHED_DOMAINS = 16;
+const domains = new Map<string, Uint8Array>();
+
 /** The EIP-712 domain separator of an ECDSA certificate verifier (no chain id). */
 export function ecdsaDomainSeparator(verifier: CertificateVerifierRef): Uint8Array {
+  return cachedDomainSeparator(verifier).slice();
+}
+
+function cachedDomainSeparator(verifier: CertificateVerifierRef): Uint8Array {
+  const key = `${verifier.address.toLowerCase()}/${verifier.version}`;
+  const cached = domains.get(key);
+  if (cached) return cached;
+  const separator = computeDomainSeparator(verifier);
+  if (domains.size >= MAX_CACHED_DOMAINS) domains.clear();
+  domains.set(key, separator);
+  return separator;
+}
+
+function computeDomainSeparator(verifier: CertificateVerifierRef): Uint8Array {
   return keccak256(concatBytes(
     EIP712_DOMAIN_TYPEHASH_NO_CHAINID,
     EIGENLAYER_NAME_HASH,
@@ -95,7 +113,7 @@ export function ecdsaCertificateDigestBytes(
     uintWord(referenceTimestamp, "referenceTimestamp", UINT32_MAX),
     messageHashWord(messageHash),
   ));
-  return concatBytes(EIP191_PREFIX, ecdsaDomainSeparator(verifier), structHash);
+  return concatBytes(EIP191_PREFIX, cachedDomainSeparator(verifier), structHash);
 }
 
 /**
