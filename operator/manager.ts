@@ -13,9 +13,12 @@ import {
   type InformerEvent,
   type ListParams,
   type ListResult,
-} from "../shared/kube/informer.ts";
-import { TokenBucket } from "../shared/kube/rate_limiter.ts";
-import { objectKey } from "../shared/kube/store.ts";
+  objectKey,
+  runController,
+  runLeaderElection,
+  TokenBucket,
+  WorkQueue,
+} from "../shared/controller/mod.ts";
 import type { BindAddress } from "../shared/runtime/bind_address.ts";
 import { type Endpoints, serveEndpoints } from "../shared/runtime/http_endpoints.ts";
 import type { Logger } from "../shared/runtime/log.ts";
@@ -23,10 +26,7 @@ import { kubePerformerWriter } from "./performer/kube_writer.ts";
 import { LABEL, MANAGED_SELECTOR } from "./performer/labels.ts";
 import type { RawPerformer } from "./performer/performer_object.ts";
 import { performerReconciler } from "./performer/reconciler.ts";
-import { runController } from "./runtime/controller.ts";
-import { runLeaderElection } from "./runtime/leader_election.ts";
-import { createOperatorMetrics } from "./runtime/metrics.ts";
-import { WorkQueue } from "../shared/kube/workqueue.ts";
+import { createOperatorMetrics } from "./metrics.ts";
 
 /** Settings of an operator process (from its flags). */
 export interface OperatorOptions {

@@ -6,7 +6,7 @@
  */
 
 import * as k8s from "@kubernetes/client-node";
-import { Informer } from "../../shared/kube/informer.ts";
+import { Informer } from "../../shared/controller/mod.ts";
 import { isAlreadyExists, kubeCall } from "../../shared/kube/errors.ts";
 
 /** Runs until the returned stop function is called. */

@@ -8,8 +8,7 @@
  */
 
 import type * as k8s from "@kubernetes/client-node";
-import { errorText } from "../../operator/runtime/controller.ts";
-import { delay } from "../../shared/runtime/backoff.ts";
+import { delay, errorText } from "../../shared/controller/mod.ts";
 import type { Logger } from "../../shared/runtime/log.ts";
 import { type ConfigSource, ContainerConfigError, containerEnv, processEnv } from "./env.ts";
 import { imageId, type ImageLaunch, type ImageTable, lookupImage } from "./images.ts";

@@ -8,7 +8,7 @@
  */
 
 import * as k8s from "@kubernetes/client-node";
-import { errorText } from "../../operator/runtime/controller.ts";
+import { errorText } from "../../shared/controller/mod.ts";
 import { isConflict, isNotFound, kubeCall } from "../../shared/kube/errors.ts";
 import type { Logger } from "../../shared/runtime/log.ts";
 import type { IpPool } from "./ip_pool.ts";

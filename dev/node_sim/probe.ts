@@ -8,7 +8,7 @@
 import * as grpc from "@grpc/grpc-js";
 import type * as k8s from "@kubernetes/client-node";
 import { healthProto } from "../../shared/proto/load.ts";
-import { delay } from "../../shared/runtime/backoff.ts";
+import { delay } from "../../shared/controller/mod.ts";
 import { OWN_CONNECTIONS } from "../../shared/grpc/channel_options.ts";
 
 /** The outcome of one probe attempt. */

@@ -11,11 +11,12 @@ import {
   type Action,
   AWAIT_CHANGE,
   errorText,
+  Informer,
+  type ListParams,
+  objectKey,
   runController,
-} from "../../operator/runtime/controller.ts";
-import { Informer, type ListParams } from "../../shared/kube/informer.ts";
-import { objectKey } from "../../shared/kube/store.ts";
-import { WorkQueue } from "../../shared/kube/workqueue.ts";
+  WorkQueue,
+} from "../../shared/controller/mod.ts";
 import { createLogger, type Logger, withFields } from "../../shared/runtime/log.ts";
 import { apiConfigSource } from "./env.ts";
 import { DEFAULT_IMAGES, type ImageTable } from "./images.ts";

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { type Backoff, delay, exponentialBackoff } from "../../shared/runtime/backoff.ts";
+import { type Backoff, delay, exponentialBackoff } from "../../shared/controller/mod.ts";
 import type { Logger } from "../../shared/runtime/log.ts";
 import { TaskError } from "../task/errors.ts";
 import { CircuitBreaker } from "./circuit_breaker.ts";

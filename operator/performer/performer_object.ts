@@ -12,7 +12,7 @@ import {
   type PerformerStatus as Status,
 } from "../../shared/api/performer.ts";
 import { formatIssues } from "../../shared/validation/format_issues.ts";
-import { TerminalError } from "../runtime/controller.ts";
+import { TerminalError } from "../../shared/controller/mod.ts";
 import type { PerformerRef } from "./labels.ts";
 
 /** A Performer with a validated spec. */

@@ -14,8 +14,14 @@
 
 import type * as k8s from "@kubernetes/client-node";
 import type { PerformerStatus } from "../../shared/api/performer.ts";
-import { objectKey, type Store } from "../../shared/kube/store.ts";
-import { type Action, AWAIT_CHANGE, errorText, TerminalError } from "../runtime/controller.ts";
+import {
+  type Action,
+  AWAIT_CHANGE,
+  errorText,
+  objectKey,
+  type Store,
+  TerminalError,
+} from "../../shared/controller/mod.ts";
 import { canonicalJson } from "./builders.ts";
 import { FINALIZER, LABEL } from "./labels.ts";
 import type { PerformerWriter } from "./kube_writer.ts";

@@ -1,12 +1,15 @@
 /**
- * Kubernetes client set-up shared by the operator and the executor: where the kubeconfig comes
- * from (explicit path, in-cluster, `KUBECONFIG`, `~/.kube/config` — as kubectl looks), and API
- * clients whose every request passes a client-side rate limiter and is counted in metrics.
+ * Kubernetes client set-up shared by the operator, the executor and the dev tools: where the
+ * kubeconfig comes from (explicit path, in-cluster, `KUBECONFIG`, `~/.kube/config` — as kubectl
+ * looks), and API clients whose every request first waits on a client-side rate limiter.
+ *
+ * This is client plumbing, not controller runtime: it stays here, beside `errors.ts`, and knows
+ * nothing of `shared/controller/` (which depends on it). The rate limiter is any object with a
+ * `wait()`, such as the runtime's `TokenBucket`.
  * @module
  */
 
 import * as k8s from "@kubernetes/client-node";
-import type { RateLimiter } from "./rate_limiter.ts";
 
 /** Where to find the cluster. */
 export interface KubeConfigOptions {
@@ -70,7 +73,7 @@ function exists(path: string): boolean {
 /** Options for API clients. */
 export interface ApiClientOptions {
   /** Waited on before every request (client-side QPS/burst limit). */
-  limiter?: RateLimiter;
+  limiter?: { wait(): Promise<void> };
 }
 
 type ApiConstructor<T> = new (config: k8s.Configuration) => T;

@@ -8,7 +8,7 @@
 import type * as k8s from "@kubernetes/client-node";
 import { PLURAL } from "../../../shared/api/performer.ts";
 import { KubeApiError, kubeCall } from "../../../shared/kube/errors.ts";
-import { delay, exponentialBackoff } from "../../../shared/runtime/backoff.ts";
+import { delay, exponentialBackoff } from "../../../shared/controller/mod.ts";
 import type { Logger } from "../../../shared/runtime/log.ts";
 import { KubernetesRuntimeError } from "./errors.ts";
 

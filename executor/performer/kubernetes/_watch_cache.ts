@@ -8,7 +8,7 @@
 
 import type * as k8s from "@kubernetes/client-node";
 import { PLURAL } from "../../../shared/api/performer.ts";
-import { Informer, type ListParams, type ListResult } from "../../../shared/kube/informer.ts";
+import { Informer, type ListParams, type ListResult } from "../../../shared/controller/mod.ts";
 import type { Logger } from "../../../shared/runtime/log.ts";
 import { INSTANCE_LABELS } from "../runtime.ts";
 import { withTimeout } from "./_cluster_check.ts";

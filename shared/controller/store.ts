@@ -9,7 +9,12 @@
  */
 
 import type * as k8s from "@kubernetes/client-node";
-import type { InformerEvent } from "./informer.ts";
+
+/** A change to the cache, as the informer reports it to its handlers. */
+export type InformerEvent<T> =
+  | { type: "ADDED"; object: T }
+  | { type: "MODIFIED"; object: T; old: T }
+  | { type: "DELETED"; object: T };
 
 /** `namespace/name` (or `name` for cluster-scoped objects). */
 export function objectKey(obj: k8s.KubernetesObject): string {

@@ -16,8 +16,8 @@
  */
 
 import * as k8s from "@kubernetes/client-node";
-import { type Backoff, delay, exponentialBackoff } from "../runtime/backoff.ts";
-import { objectKey, Store } from "./store.ts";
+import { type Backoff, delay, exponentialBackoff } from "./backoff.ts";
+import { type InformerEvent, objectKey, Store } from "./store.ts";
 
 /** What a list call returns. */
 export interface ListResult<T> {
@@ -32,12 +32,6 @@ export interface ListParams {
   limit: number;
   _continue?: string;
 }
-
-/** A change seen by the informer. */
-export type InformerEvent<T> =
-  | { type: "ADDED"; object: T }
-  | { type: "MODIFIED"; object: T; old: T }
-  | { type: "DELETED"; object: T };
 
 /** Options of an informer. */
 export interface InformerOptions<T extends k8s.KubernetesObject> {

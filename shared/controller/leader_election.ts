@@ -11,9 +11,9 @@
  */
 
 import type * as k8s from "@kubernetes/client-node";
-import { delay } from "../../shared/runtime/backoff.ts";
-import { isNotFound, KubeApiError, kubeCall } from "../../shared/kube/errors.ts";
-import type { Logger } from "../../shared/runtime/log.ts";
+import { delay } from "./backoff.ts";
+import { isNotFound, KubeApiError, kubeCall } from "../kube/errors.ts";
+import type { Logger } from "../runtime/log.ts";
 
 /** Options of leader election. */
 export interface LeaderElectionOptions {

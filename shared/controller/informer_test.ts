@@ -8,7 +8,7 @@ import * as k8s from "@kubernetes/client-node";
 import assert from "node:assert/strict";
 import { freshNamespace, type TestCluster, testCluster } from "../../tests/fixture/cluster.ts";
 import { eventually } from "../../tests/fixture/eventually.ts";
-import { delay, exponentialBackoff } from "../runtime/backoff.ts";
+import { delay, exponentialBackoff } from "./backoff.ts";
 import type { Logger } from "../runtime/log.ts";
 import { CuttableProxy } from "./_cuttable_proxy.ts";
 import { Informer, type ListParams } from "./informer.ts";

@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { WorkQueue } from "../../shared/kube/workqueue.ts";
+import type { WorkQueue } from "./workqueue.ts";
 
 /** What to do after a successful reconcile. */
 export interface Action {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { AWAIT_CHANGE, runController, TerminalError } from "./controller.ts";
-import { WorkQueue } from "../../shared/kube/workqueue.ts";
+import { WorkQueue } from "./workqueue.ts";
 
 Deno.test("workers never reconcile the same key concurrently, and process others in parallel", async () => {
   const queue = new WorkQueue();

@@ -1,0 +1,36 @@
+/**
+ * The controller runtime, in the shape of controller-runtime and kube-rs: everything a
+ * level-triggered Kubernetes controller needs that is not about one resource.
+ *
+ * - `Informer` lists and watches one kind into a cache (`Store`).
+ * - `WorkQueue` carries keys (`namespace/name`), never events: de-duplicated, one worker per key,
+ *   per-key back-off under an overall token bucket.
+ * - `runController` runs N workers over the queue. A reconcile returns an `Action`; a
+ *   `TerminalError` is not retried, anything else is, with back-off.
+ * - `runLeaderElection` campaigns for a Lease; `createControllerMetrics` exports the runtime's
+ *   metrics under controller-runtime's names.
+ * - `exponentialBackoff` and `delay` are the one back-off implementation of the project.
+ *
+ * Kubernetes client plumbing stays in `shared/kube/`: loading a kubeconfig, API clients behind a
+ * rate limiter, and `KubeApiError`. The executor and the dev tools use it without any
+ * controller; this folder depends on it, never the reverse.
+ * @module
+ */
+
+export { type Backoff, type BackoffOptions, delay, exponentialBackoff } from "./backoff.ts";
+export {
+  type Action,
+  AWAIT_CHANGE,
+  type ControllerObserver,
+  type ControllerOptions,
+  errorText,
+  type ReconcileResult,
+  runController,
+  TerminalError,
+} from "./controller.ts";
+export { Informer, type InformerOptions, type ListParams, type ListResult } from "./informer.ts";
+export { type LeaderElectionOptions, runLeaderElection } from "./leader_election.ts";
+export { type ControllerMetrics, createControllerMetrics } from "./metrics.ts";
+export { type RateLimiter, TokenBucket, type TokenBucketOptions } from "./rate_limiter.ts";
+export { type InformerEvent, objectKey, Store } from "./store.ts";
+export { type QueueObserver, WorkQueue, type WorkQueueOptions } from "./workqueue.ts";
