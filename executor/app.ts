@@ -1,6 +1,7 @@
 /**
- * The executor's composition root: config → keys, store, performer runtime (docker or
- * kubernetes, by the config's one deployment mode) → lifecycle → gRPC servers and HTTP
+ * The executor's composition root — wiring only: config → keys, certificate verifier, store,
+ * AVS registry, performer runtime (docker or kubernetes, by the config's one deployment mode) →
+ * lifecycle and deployer (adoption, recovery) → gRPC services (task path, management) and HTTP
  * endpoints. `stop()` drains: health goes NOT_SERVING, in-flight tasks finish (up to the drain
  * timeout), then performers are kept or removed as configured.
  * @module
@@ -8,35 +9,28 @@
 
 import * as grpc from "@grpc/grpc-js";
 import {
-  type AvsPerformerConfig,
   avsPerformerFromDefaults,
   deploymentModeOf,
   type ExecutorConfig,
   managementAuthDisabledWarning,
   managementPort,
-  PerformerKubernetesConfig,
 } from "../shared/config/executor_config.ts";
 import { HealthServer } from "../shared/grpc/health_server.ts";
 import { startGrpcServer, stopGrpcServer } from "../shared/grpc/server.ts";
 import { executorProto } from "../shared/proto/load.ts";
 import { type Endpoints, serveEndpoints } from "../shared/runtime/http_endpoints.ts";
 import type { Logger } from "../shared/runtime/log.ts";
-import { delay, exponentialBackoff } from "../shared/runtime/backoff.ts";
-import { createExecutorMetrics } from "./metrics.ts";
-import { type EnvEntry, resolveEnv } from "./performer/env.ts";
-import { createRuntime } from "./performer/factory.ts";
-import { type PerformerInfo, PerformerLifecycle } from "./performer/lifecycle.ts";
-import type { PerformerImage } from "../shared/config/executor_config.ts";
-import { ManagementAuth } from "./server/management_auth.ts";
-import {
-  type DeployArtifactRequest,
-  managementServiceHandlers,
-} from "./server/management_service.ts";
-import { taskServiceHandlers } from "./server/task_service.ts";
-import { loadSigningKeys } from "./signing/keys.ts";
 import { AvsRegistry } from "./avs_registry.ts";
 import { ecdsaVerifierForSigning } from "./chain/certificate_verifier.ts";
-import { TaskError } from "./task/errors.ts";
+import { createExecutorMetrics } from "./metrics.ts";
+import { AvsDeployer } from "./performer/avs_deployer.ts";
+import { createRuntime } from "./performer/factory.ts";
+import { type PerformerInfo, PerformerLifecycle } from "./performer/lifecycle.ts";
+import type { ArtifactDeployment } from "./server/deploy_artifact.ts";
+import { ManagementAuth } from "./server/management_auth.ts";
+import { managementServiceHandlers } from "./server/management_service.ts";
+import { taskServiceHandlers } from "./server/task_service.ts";
+import { loadSigningKeys } from "./signing/keys.ts";
 import type { TaskDeps } from "./task/pipeline.ts";
 import { openStore, processedTasks } from "./task/processed_tasks.ts";
 
@@ -92,25 +86,9 @@ export async function startExecutor(
     defaultScheme: keys.bn254 ? "bn254" : "ecdsa",
   });
 
-  const deploy = async (
-    p: AvsPerformerConfig,
-    image: PerformerImage,
-    extraEnv: EnvEntry[] = [],
-    sa?: string,
-  ): Promise<PerformerInfo> => {
-    // A service account from DeployArtifact applies even when the config has no kubernetes section.
-    const kubernetes = sa
-      ? { ...(p.kubernetes ?? PerformerKubernetesConfig.parse({})), serviceAccountName: sa }
-      : p.kubernetes;
-    return await lifecycle.deploy({
-      avsAddress: p.avsAddress,
-      image,
-      env: resolveEnv([...p.envs, ...extraEnv], options.env, mode),
-      kubernetes,
-    });
-  };
+  const deployer = new AvsDeployer({ lifecycle, mode, processEnv: options.env, kv, log });
   const stopping = new AbortController();
-  await adoptOrDeploy(registry, lifecycle, kv, deploy, log, stopping.signal);
+  await deployer.recover(registry.all().map((e) => e.config), stopping.signal);
   lifecycle.startMonitoring();
 
   const taskDeps: TaskDeps = {
@@ -149,20 +127,14 @@ export async function startExecutor(
         })
         : null,
       log,
-      deployArtifact: async (req: DeployArtifactRequest): Promise<PerformerInfo> => {
-        if (!/^0x[0-9a-fA-F]{40}$/.test(req.avsAddress)) {
-          throw new TaskError("InvalidArgument", "avs_address must be a 0x address");
-        }
-        const image = artifactImage(req);
-        const { config: p, created } = await registry.ensure(req.avsAddress, image);
-        if (created && !lifecycle.hasCurrent(p.avsAddress)) {
+      deployArtifact: async (request: ArtifactDeployment): Promise<PerformerInfo> => {
+        const { config: avs, created } = await registry.ensure(request.avsAddress, request.image);
+        if (created) {
           log("info", "DeployArtifact for a new AVS: serving it with avsDefaults", {
-            avs: p.avsAddress,
+            avs: avs.avsAddress,
           });
         }
-        const info = await deploy(p, image, req.env, req.kubernetes?.serviceAccountName);
-        await kv.set(["deployments", p.avsAddress.toLowerCase()], { image });
-        return info;
+        return await deployer.deploy(avs, request.image, request);
       },
     }, proto.ExecutorManagementService.service),
   };
@@ -218,98 +190,6 @@ export async function startExecutor(
       log("info", "executor stopped");
     },
   };
-}
-
-/** The image of a DeployArtifact request: `registry_url` with a digest, or with a tag in it. */
-function artifactImage(req: DeployArtifactRequest): PerformerImage {
-  if (!req.registryUrl) throw new TaskError("InvalidArgument", "registry_url is required");
-  if (req.digest) {
-    if (!/^sha256:[0-9a-f]{64}$/.test(req.digest)) {
-      throw new TaskError("InvalidArgument", "digest must be sha256:<64 hex>");
-    }
-    return { repository: req.registryUrl, tag: "", digest: req.digest };
-  }
-  const match = /^(.*[^/]):([\w][\w.-]{0,127})$/.exec(req.registryUrl);
-  if (!match) {
-    throw new TaskError(
-      "InvalidArgument",
-      "registry_url needs a tag (repo:tag) when no digest is given",
-    );
-  }
-  return { repository: match[1], tag: match[2] };
-}
-
-/**
- * After a restart: adopt, per AVS, the newest running performer this executor made with the
- * image it should run (the last deployed, else the configured one); remove the others; deploy
- * where nothing could be adopted.
- */
-async function adoptOrDeploy(
-  registry: AvsRegistry,
-  lifecycle: PerformerLifecycle,
-  kv: Deno.Kv,
-  deploy: (p: AvsPerformerConfig, image: PerformerImage) => Promise<unknown>,
-  log: Logger,
-  stop: AbortSignal,
-): Promise<void> {
-  const owned = await lifecycle.listOwnedInstances();
-  const adopted = new Set<string>();
-  for (const { config: p } of registry.all()) {
-    const key = p.avsAddress.toLowerCase();
-    const deployed = (await kv.get<{ image: PerformerImage }>(["deployments", key])).value?.image;
-    const wanted = deployed ?? p.image;
-    const candidates = owned
-      .filter((i) => i.avsAddress.toLowerCase() === key && sameImage(i.image, wanted))
-      .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
-    for (const candidate of candidates) {
-      if (await lifecycle.adopt(candidate)) {
-        adopted.add(candidate.performerId);
-        log("info", "adopted a running performer", {
-          avs: p.avsAddress,
-          performerId: candidate.performerId,
-        });
-        break;
-      }
-    }
-    if (!lifecycle.hasCurrent(p.avsAddress)) {
-      await deploy(p, wanted).catch((err) => {
-        log("error", "initial deploy failed; retrying in the background", {
-          avs: p.avsAddress,
-          error: err.message,
-        });
-        retryDeploy(() => deploy(p, wanted), () => lifecycle.hasCurrent(p.avsAddress), stop, log);
-      });
-    }
-  }
-  for (const instance of owned) {
-    if (!adopted.has(instance.performerId)) {
-      log("info", "removing a leftover performer", { performerId: instance.performerId });
-      await lifecycle.removeInstance(instance);
-    }
-  }
-}
-
-/** Retries a failed deploy with back-off (5 s doubling to 5 min) until it succeeds or we stop. */
-function retryDeploy(
-  attempt: () => Promise<unknown>,
-  done: () => boolean,
-  stop: AbortSignal,
-  log: Logger,
-): void {
-  const backoff = exponentialBackoff({ minTimeout: 5_000, maxTimeout: 300_000 });
-  (async () => {
-    while (!stop.aborted && !done()) {
-      await delay(backoff.next(), stop).catch(() => {});
-      if (stop.aborted || done()) return;
-      await attempt().catch((err) =>
-        log("warn", "deploy retry failed", { error: (err as Error).message })
-      );
-    }
-  })();
-}
-
-function sameImage(a: PerformerImage, b: PerformerImage): boolean {
-  return a.repository === b.repository && (a.digest || a.tag) === (b.digest || b.tag);
 }
 
 function resolvePath(baseDir: string, path: string): string {

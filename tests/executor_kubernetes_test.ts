@@ -5,6 +5,7 @@
  * performer's pods; an "aggregator" signs tasks and calls SubmitTask over gRPC.
  */
 
+import * as grpc from "@grpc/grpc-js";
 import * as k8s from "@kubernetes/client-node";
 import assert from "node:assert/strict";
 import { executorClient } from "../dev/aggregator_client.ts";
@@ -260,6 +261,7 @@ Deno.test(
             );
             assert.ok(err, `${what}: the deploy fails`);
             assert.match(err.details, reason);
+            assert.equal(grpc.status[err.code], "FAILED_PRECONDITION", `${what}: status`);
             assert.ok(ms < 10_000, `${what}: fails fast, not after the ready timeout (${ms} ms)`);
           }
           await new Promise((r) => setTimeout(r, 1_000));

@@ -7,6 +7,7 @@
  */
 
 import { type Backoff, delay, exponentialBackoff } from "../../shared/controller/mod.ts";
+import { ReasonError } from "../../shared/errors/reason_error.ts";
 import type { Logger } from "../../shared/runtime/log.ts";
 import { TaskError } from "../task/errors.ts";
 import { CircuitBreaker } from "./circuit_breaker.ts";
@@ -28,16 +29,19 @@ export interface PerformerInfo {
   detail?: string;
 }
 
+/** Why a deploy could not complete. */
+export type DeployErrorReason =
+  /** Another deploy for the AVS is running. */
+  | "DeployInProgress"
+  /** Promote was asked for a performer that is not the staged one. */
+  | "NotStaged"
+  /** The runtime could not start the performer (the cause, a runtime error, says why). */
+  | "StartFailed"
+  /** The performer did not become SERVING within the ready timeout, or the wait was cancelled. */
+  | "NotHealthy";
+
 /** A deploy that could not complete (the current performer, if any, still serves). */
-export class DeployError extends Error {
-  /** "DeployInProgress", "NotHealthy" or "StartFailed". */
-  readonly reason: string;
-  constructor(reason: string, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "DeployError";
-    this.reason = reason;
-  }
-}
+export class DeployError extends ReasonError<DeployErrorReason> {}
 
 interface Managed {
   instance: PerformerInstance;

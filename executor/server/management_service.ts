@@ -9,33 +9,16 @@
 
 import * as grpc from "@grpc/grpc-js";
 import type { Logger } from "../../shared/runtime/log.ts";
-import {
-  DeployError,
-  type PerformerInfo,
-  type PerformerLifecycle,
-} from "../performer/lifecycle.ts";
+import type { PerformerInfo, PerformerLifecycle } from "../performer/lifecycle.ts";
 import { sameAddress } from "../signing/ecdsa.ts";
 import { TaskError } from "../task/errors.ts";
+import {
+  type ArtifactDeployment,
+  decodeDeployArtifact,
+  type DeployArtifactRequest,
+} from "./deploy_artifact.ts";
 import { toServiceError } from "./grpc_status.ts";
 import { canonicalRequestBytes, type ManagementAuth } from "./management_auth.ts";
-
-/** A DeployArtifactRequest as grpc-js decodes it. */
-export interface DeployArtifactRequest {
-  avsAddress: string;
-  digest: string;
-  registryUrl: string;
-  env: {
-    name: string;
-    value: string;
-    valueFromEnv: string;
-    kubernetesEnv?: {
-      valueFrom?: { secretKeyRef?: KeyRef | null; configMapKeyRef?: KeyRef | null } | null;
-    } | null;
-  }[];
-  kubernetes?: { serviceAccountName: string } | null;
-  auth?: { challengeToken: string; signature: Uint8Array } | null;
-}
-type KeyRef = { name: string; key: string };
 
 /** What the service needs from the executor. */
 export interface ManagementDeps {
@@ -44,8 +27,8 @@ export interface ManagementDeps {
   lifecycle: PerformerLifecycle;
   /** null when management auth is off. */
   auth: ManagementAuth | null;
-  /** Starts a blue-green deploy of a new artifact; resolves with the new performer. */
-  deployArtifact(request: DeployArtifactRequest): Promise<PerformerInfo>;
+  /** Blue-green deploys an artifact (creating its AVS if needed); resolves with the performer. */
+  deployArtifact(deployment: ArtifactDeployment): Promise<PerformerInfo>;
   log?: Logger;
 }
 
@@ -58,12 +41,8 @@ export function managementServiceHandlers(
 ): grpc.UntypedServiceImplementation {
   const handlers: Record<string, Handler> = {
     DeployArtifact: async (req) => {
-      const info = await deps.deployArtifact(req as unknown as DeployArtifactRequest).catch(
-        (err) => {
-          throw err instanceof DeployError
-            ? new TaskError("Unavailable", err.message, { cause: err })
-            : err;
-        },
+      const info = await deps.deployArtifact(
+        decodeDeployArtifact(req as unknown as DeployArtifactRequest),
       );
       return {
         success: true,

@@ -6,6 +6,8 @@
  * @module
  */
 
+import { ReasonError } from "../../shared/errors/reason_error.ts";
+
 /** Why a signature was refused. */
 export type SignatureErrorReason =
   /** The bytes are not a signature of any supported scheme (length, v, s range, point encoding). */
@@ -18,17 +20,7 @@ export type SignatureErrorReason =
   | "AggregatorKeyInvalid";
 
 /** A signature was refused; map every reason to gRPC PermissionDenied. */
-export class SignatureError extends Error {
-  /** Stable machine-readable reason. */
-  readonly reason: SignatureErrorReason;
-
-  /** Creates the error; `message` must not contain key material. */
-  constructor(reason: SignatureErrorReason, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "SignatureError";
-    this.reason = reason;
-  }
-}
+export class SignatureError extends ReasonError<SignatureErrorReason> {}
 
 /** Why a keystore could not be turned into a key. */
 export type KeystoreErrorReason =
@@ -46,14 +38,4 @@ export type KeystoreErrorReason =
   | "KeyInvalid";
 
 /** A keystore could not be loaded. */
-export class KeystoreError extends Error {
-  /** Stable machine-readable reason. */
-  readonly reason: KeystoreErrorReason;
-
-  /** Creates the error; `message` must not contain key material or the password. */
-  constructor(reason: KeystoreErrorReason, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "KeystoreError";
-    this.reason = reason;
-  }
-}
+export class KeystoreError extends ReasonError<KeystoreErrorReason> {}

@@ -4,6 +4,8 @@
  * @module
  */
 
+import { ReasonError } from "../../shared/errors/reason_error.ts";
+
 /** gRPC status names the task path can end with. */
 export type TaskErrorCode =
   | "InvalidArgument"
@@ -19,10 +21,11 @@ export type TaskErrorCode =
   | "Unimplemented"
   | "Internal";
 
-/** A task that could not be done, and why, in words for the aggregator's operator. */
-export class TaskError extends Error {
-  /** The gRPC status to answer with. */
-  readonly code: TaskErrorCode;
+/**
+ * A task that could not be done, and why, in words for the aggregator's operator. Its `reason`
+ * is the gRPC status name it is answered with (`code` says the same).
+ */
+export class TaskError extends ReasonError<TaskErrorCode> {
   /** Whether the task was sent to a performer (and so may have run). */
   readonly reachedPerformer: boolean;
 
@@ -31,9 +34,12 @@ export class TaskError extends Error {
     message: string,
     options?: ErrorOptions & { reachedPerformer?: boolean },
   ) {
-    super(message, options);
-    this.name = "TaskError";
-    this.code = code;
+    super(code, message, options);
     this.reachedPerformer = options?.reachedPerformer ?? false;
+  }
+
+  /** The gRPC status to answer with (the reason). */
+  get code(): TaskErrorCode {
+    return this.reason;
   }
 }

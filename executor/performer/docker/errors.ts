@@ -5,6 +5,8 @@
  * @module
  */
 
+import { ReasonError } from "../../../shared/errors/reason_error.ts";
+
 import { EngineConnectionError } from "./engine_client.ts";
 
 /** Why a docker runtime operation failed. */
@@ -27,17 +29,7 @@ export type DockerRuntimeErrorReason =
   | "EngineUnavailable";
 
 /** A docker runtime operation failed. */
-export class DockerRuntimeError extends Error {
-  /** Stable machine-readable reason. */
-  readonly reason: DockerRuntimeErrorReason;
-
-  /** Creates the error; `message` must not contain environment values. */
-  constructor(reason: DockerRuntimeErrorReason, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "DockerRuntimeError";
-    this.reason = reason;
-  }
-}
+export class DockerRuntimeError extends ReasonError<DockerRuntimeErrorReason> {}
 
 /**
  * Wraps an engine failure: `EngineUnavailable` when the engine did not answer, else `reason`.

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { ReasonError } from "../../../shared/errors/reason_error.ts";
+
 import { KubeApiError } from "../../../shared/kube/errors.ts";
 
 /** Why a kubernetes runtime operation failed. */
@@ -41,17 +43,7 @@ export type KubernetesRuntimeErrorReason =
   | "ApiError";
 
 /** A kubernetes runtime operation failed. */
-export class KubernetesRuntimeError extends Error {
-  /** Stable machine-readable reason. */
-  readonly reason: KubernetesRuntimeErrorReason;
-
-  /** Creates the error; `message` must not contain environment values. */
-  constructor(reason: KubernetesRuntimeErrorReason, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "KubernetesRuntimeError";
-    this.reason = reason;
-  }
-}
+export class KubernetesRuntimeError extends ReasonError<KubernetesRuntimeErrorReason> {}
 
 /**
  * Wraps an API failure: ClusterUnreachable when the server did not answer, Unauthorized or
