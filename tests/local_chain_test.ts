@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { type Abi, getAddress, zeroAddress } from "viem";
 import { createChainClient } from "../dev/chain/local_chain.ts";
 import {
+  DEALLOCATION_DELAY_BLOCKS,
   MAX_TASK_SLA_SECONDS,
   OPERATOR_TABLE_UPDATER_PLACEHOLDER,
 } from "../dev/chain/contracts.ts";
@@ -128,3 +129,66 @@ Deno.test("the contracts are wired as their constructors say", opts, async () =>
   // anvil's deterministic dev accounts: the well-known first one deploys.
   assert.equal(chain.accounts[0], getAddress("0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266"));
 });
+
+/** ERC-1967's implementation slot: keccak256("eip1967.proxy.implementation") - 1. */
+const IMPLEMENTATION_SLOT = "0x360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc";
+
+Deno.test(
+  "the core contracts sit behind initialised proxies and point at each other",
+  opts,
+  async () => {
+    const chain: TestChain = await testChain();
+    const { contracts } = chain;
+    type Name = keyof TestChain["contracts"];
+    const read = (name: Name, functionName: string, args: unknown[] = []) =>
+      chain.client.readContract({
+        address: contracts[name],
+        abi: chain.abis[name] as Abi,
+        functionName,
+        args,
+      });
+    for (const [name, implementation] of Object.entries(chain.implementations)) {
+      const slot = await chain.client.getStorageAt({
+        address: contracts[name as Name],
+        slot: IMPLEMENTATION_SLOT,
+      });
+      assert.equal(getAddress(`0x${slot!.slice(-40)}`), implementation, `${name} proxy`);
+    }
+    const wiring: [Name, string, Name][] = [
+      ["allocationManager", "delegation", "delegationManager"],
+      ["allocationManager", "permissionController", "permissionController"],
+      ["allocationManager", "pauserRegistry", "pauserRegistry"],
+      ["delegationManager", "allocationManager", "allocationManager"],
+      ["delegationManager", "strategyManager", "strategyManager"],
+      ["delegationManager", "eigenPodManager", "eigenPodManager"],
+      ["strategyManager", "delegation", "delegationManager"],
+      ["eigenPodManager", "delegationManager", "delegationManager"],
+      ["keyRegistrar", "allocationManager", "allocationManager"],
+      ["keyRegistrar", "permissionController", "permissionController"],
+    ];
+    for (const [name, getter, target] of wiring) {
+      assert.equal(await read(name, getter), contracts[target], `${name}.${getter}()`);
+    }
+    assert.equal(await read("allocationManager", "DEALLOCATION_DELAY"), DEALLOCATION_DELAY_BLOCKS);
+    for (const name of ["strategyManager", "eigenPodManager"] as const) {
+      assert.equal(await read(name, "owner"), chain.accounts[0], `${name} initialised`);
+    }
+    for (const name of ["allocationManager", "delegationManager"] as const) {
+      assert.equal(await read(name, "paused", []), 0n, `${name} initialised unpaused`);
+      await assert.rejects(
+        chain.client.simulateContract({
+          address: contracts[name],
+          abi: chain.abis[name] as Abi,
+          functionName: "initialize",
+          args: [0n],
+          account: chain.accounts[0],
+        }),
+        /already initialized/,
+        `${name} cannot be initialised twice`,
+      );
+    }
+    for (const [name, version] of Object.entries(chain.versions)) {
+      assert.equal(version, "1.8.0", name);
+    }
+  },
+);

@@ -22,8 +22,10 @@ export interface LocalChain {
   rpcUrl: string;
   /** Always 31337. */
   chainId: number;
-  /** Where each contract lives. */
+  /** Where each contract lives (the proxy, for proxied ones: call these). */
   contracts: ContractAddresses;
+  /** The implementation behind each proxied contract. */
+  implementations: Partial<ContractAddresses>;
   /** Each contract's `version()`, read back from the chain. */
   versions: Partial<Record<ContractName, string>>;
   /** The genuine ABIs from the Go bindings. */
