@@ -26,6 +26,7 @@ import { kubePerformerWriter } from "./performer/kube_writer.ts";
 import { LABEL, MANAGED_SELECTOR } from "./performer/labels.ts";
 import type { RawPerformer } from "./performer/performer_object.ts";
 import { performerReconciler } from "./performer/reconciler.ts";
+import { recordingWriter } from "./performer/recording_writer.ts";
 import { createOperatorMetrics } from "./metrics.ts";
 
 /** Settings of an operator process (from its flags). */
@@ -97,7 +98,8 @@ export function startOperator(options: OperatorOptions): RunningOperator {
       pods: informers.pods.store,
       services: informers.services.store,
     },
-    writer: kubePerformerWriter(core, custom, options.identity),
+    // Each write's result goes to the caches, so the next reconcile does not repeat the write.
+    writer: recordingWriter(kubePerformerWriter(core, custom, options.identity), informers),
     log,
   });
   const controllers: Promise<void>[] = [];

@@ -7,7 +7,8 @@
  * deleted, and the finalizer is removed only once none of them is left — so cleanup does not
  * depend on the garbage collector. Each step is idempotent; a failed step is retried.
  *
- * Writes go to the cache as well (`recordWrite`), so the next reconcile, which may run before the
+ * The caches are read-only here. The writer the manager passes in records each write's result in
+ * the informers' caches (`recording_writer.ts`), so the next reconcile, which may run before the
  * watch event of our own write arrives, does not repeat it.
  * @module
  */
@@ -19,7 +20,7 @@ import {
   AWAIT_CHANGE,
   errorText,
   objectKey,
-  type Store,
+  type ReadonlyStore,
   TerminalError,
 } from "../../shared/controller/mod.ts";
 import { canonicalJson } from "./builders.ts";
@@ -37,9 +38,9 @@ import { serviceName } from "../../shared/api/performer.ts";
 
 /** The caches the reconciler reads. */
 export interface PerformerCaches {
-  performers: Store<RawPerformer>;
-  pods: Store<k8s.V1Pod>;
-  services: Store<k8s.V1Service>;
+  performers: ReadonlyStore<RawPerformer>;
+  pods: ReadonlyStore<k8s.V1Pod>;
+  services: ReadonlyStore<k8s.V1Service>;
 }
 
 /** Dependencies of the reconciler. */
@@ -112,13 +113,7 @@ async function ensureFinalizer(deps: ReconcilerDeps, raw: RawPerformer): Promise
       ? { op: "add", path: "/metadata/finalizers", value: [FINALIZER] }
       : { op: "add", path: "/metadata/finalizers/-", value: FINALIZER },
   ];
-  const updated = await deps.writer.jsonPatchPerformer(
-    raw.metadata!.namespace!,
-    raw.metadata!.name!,
-    ops,
-  );
-  deps.caches.performers.recordWrite(updated);
-  return updated;
+  return await deps.writer.jsonPatchPerformer(raw.metadata!.namespace!, raw.metadata!.name!, ops);
 }
 
 async function finalize(deps: ReconcilerDeps, raw: RawPerformer): Promise<Action> {
@@ -136,41 +131,32 @@ async function finalize(deps: ReconcilerDeps, raw: RawPerformer): Promise<Action
   const { actions, remaining } = planDeletion(raw.metadata!.uid!, observe(deps.caches, key));
   for (const action of actions) await apply(deps, namespace, action);
   if (remaining > 0) return { requeueAfterMs: TERMINATING_RECHECK_MS };
-  const updated = await deps.writer.jsonPatchPerformer(namespace, name, [
+  await deps.writer.jsonPatchPerformer(namespace, name, [
     { op: "test", path: `/metadata/finalizers/${index}`, value: FINALIZER },
     { op: "remove", path: `/metadata/finalizers/${index}` },
   ]);
-  deps.caches.performers.recordWrite(updated);
   deps.log?.("info", "performer cleaned up", { performer: key });
   return AWAIT_CHANGE;
 }
 
 async function apply(deps: ReconcilerDeps, namespace: string, action: ChildAction): Promise<void> {
-  const { caches, writer } = deps;
+  const { writer } = deps;
   deps.log?.("info", "applying", { namespace, action: action.kind, name: nameOf(action) });
   switch (action.kind) {
-    case "createPod": {
-      const pod = await writer.createPod(namespace, action.pod);
-      if (pod) caches.pods.recordWrite(pod);
+    case "createPod":
+      await writer.createPod(namespace, action.pod);
       return;
-    }
-    case "deletePod": {
-      const pod = await writer.deletePod(namespace, action.name, action.uid);
-      if (pod?.metadata?.deletionTimestamp) caches.pods.recordTerminating(pod);
-      else caches.pods.recordDelete(`${namespace}/${action.name}`);
+    case "deletePod":
+      await writer.deletePod(namespace, action.name, action.uid);
       return;
-    }
-    case "createService": {
-      const service = await writer.createService(namespace, action.service);
-      if (service) caches.services.recordWrite(service);
+    case "createService":
+      await writer.createService(namespace, action.service);
       return;
-    }
     case "patchService":
-      caches.services.recordWrite(await writer.patchService(namespace, action.name, action.patch));
+      await writer.patchService(namespace, action.name, action.patch);
       return;
     case "deleteService":
       await writer.deleteService(namespace, action.name, action.uid);
-      caches.services.recordDelete(`${namespace}/${action.name}`);
       return;
   }
 }
@@ -194,10 +180,7 @@ async function writeStatus(
   if (canonicalJson(stored) === canonicalJson(status)) return;
   const patch: Record<string, unknown> = { ...status };
   for (const key of Object.keys(stored)) if (!(key in status)) patch[key] = null;
-  const updated = await deps.writer.patchStatus(raw.metadata!.namespace!, raw.metadata!.name!, {
-    status: patch,
-  });
-  deps.caches.performers.recordWrite(updated);
+  await deps.writer.patchStatus(raw.metadata!.namespace!, raw.metadata!.name!, { status: patch });
 }
 
 async function reportInvalidSpec(

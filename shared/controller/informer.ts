@@ -17,7 +17,13 @@
 
 import * as k8s from "@kubernetes/client-node";
 import { type Backoff, delay, exponentialBackoff } from "./backoff.ts";
-import { type InformerEvent, objectKey, Store } from "./store.ts";
+import {
+  type InformerEvent,
+  objectKey,
+  type ReadonlyStore,
+  Store,
+  type WriteRecorder,
+} from "./store.ts";
 
 /** What a list call returns. */
 export interface ListResult<T> {
@@ -57,9 +63,14 @@ export interface InformerOptions<T extends k8s.KubernetesObject> {
 /** A watch that ends sooner than this without an error is treated as a failure. */
 const MIN_WATCH_MS = 1000;
 
-/** A running informer: a read-only store plus change notifications. */
-export class Informer<T extends k8s.KubernetesObject> {
-  readonly store: Store<T> = new Store<T>();
+/**
+ * A running informer: a read-only store plus change notifications. It is the store's one
+ * writer; a controller reports its own writes' results through the `WriteRecorder` methods.
+ */
+export class Informer<T extends k8s.KubernetesObject> implements WriteRecorder<T> {
+  readonly #store = new Store<T>();
+  /** The cache, read-only. */
+  readonly store: ReadonlyStore<T> = this.#store.view;
   readonly #options: InformerOptions<T>;
   readonly #handlers: ((event: InformerEvent<T>) => void)[] = [];
   readonly #synced = Promise.withResolvers<void>();
@@ -84,9 +95,24 @@ export class Informer<T extends k8s.KubernetesObject> {
     return Promise.race([this.#synced.promise, this.#running]);
   }
 
+  /** Records the object an API write returned (see `WriteRecorder`). */
+  recordWrite(obj: T): void {
+    this.#store.recordWrite(obj);
+  }
+
+  /** Records the object a delete returned (see `WriteRecorder`). */
+  recordTerminating(obj: T): void {
+    this.#store.recordTerminating(obj);
+  }
+
+  /** Records that a delete removed an object outright (see `WriteRecorder`). */
+  recordDelete(key: string): void {
+    this.#store.recordDelete(key);
+  }
+
   /** Whether the first list has completed. */
   get hasSynced(): boolean {
-    return this.store.synced;
+    return this.#store.synced;
   }
 
   /** Stops watching; resolves when the loop has ended. */
@@ -139,7 +165,7 @@ export class Informer<T extends k8s.KubernetesObject> {
       cont = page.metadata?._continue || undefined;
     } while (cont);
     this.#resourceVersion = resourceVersion;
-    const events = this.store.replace(items);
+    const events = this.#store.replace(items);
     this.#log("debug", "listed", { count: items.length, resourceVersion });
     this.#synced.resolve();
     for (const event of events) this.#emit(event);
@@ -197,7 +223,7 @@ export class Informer<T extends k8s.KubernetesObject> {
     const rv = object.metadata?.resourceVersion;
     if (rv) this.#resourceVersion = rv;
     if (phase === "BOOKMARK") return;
-    const event = phase === "DELETED" ? this.store.remove(object) : this.store.upsert(object);
+    const event = phase === "DELETED" ? this.#store.remove(object) : this.#store.upsert(object);
     if (event) this.#emit(event);
   }
 

@@ -2,7 +2,9 @@
  * The controller runtime, in the shape of controller-runtime and kube-rs: everything a
  * level-triggered Kubernetes controller needs that is not about one resource.
  *
- * - `Informer` lists and watches one kind into a cache (`Store`).
+ * - `Informer` lists and watches one kind into a cache. It owns the writable `Store`; reconcilers
+ *   and everyone else read through a `ReadonlyStore`, and a controller reports what its own
+ *   writes returned through the informer's `WriteRecorder` methods.
  * - `WorkQueue` carries keys (`namespace/name`), never events: de-duplicated, one worker per key,
  *   per-key back-off under an overall token bucket.
  * - `runController` runs N workers over the queue. A reconcile returns an `Action`; a
@@ -32,5 +34,11 @@ export { Informer, type InformerOptions, type ListParams, type ListResult } from
 export { type LeaderElectionOptions, runLeaderElection } from "./leader_election.ts";
 export { type ControllerMetrics, createControllerMetrics } from "./metrics.ts";
 export { type RateLimiter, TokenBucket, type TokenBucketOptions } from "./rate_limiter.ts";
-export { type InformerEvent, objectKey, Store } from "./store.ts";
+export {
+  type InformerEvent,
+  objectKey,
+  type ReadonlyStore,
+  Store,
+  type WriteRecorder,
+} from "./store.ts";
 export { type QueueObserver, WorkQueue, type WorkQueueOptions } from "./workqueue.ts";

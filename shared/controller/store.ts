@@ -1,10 +1,11 @@
 /**
  * The informer's cache: the last known state of each object, keyed `namespace/name`.
  *
- * One writer (the informer); everyone else reads. The one exception is `recordWrite`, through
- * which a controller puts the object an API write returned, so its next reconcile does not act
- * on a cache older than its own write (e.g. create a pod a second time because the pod's ADDED
- * event has not arrived yet).
+ * One writer (the informer, which owns the `Store`); everyone else reads through a
+ * `ReadonlyStore` view, reconcilers included. The one exception is the `WriteRecorder`: a
+ * controller's writer reports the object an API write returned, so the next reconcile does not
+ * act on a cache older than its own write (e.g. create a pod a second time because the pod's
+ * ADDED event has not arrived yet).
  * @module
  */
 
@@ -22,10 +23,34 @@ export function objectKey(obj: k8s.KubernetesObject): string {
   return ns ? `${ns}/${obj.metadata?.name}` : `${obj.metadata?.name}`;
 }
 
-/** A cache of objects of one kind. */
-export class Store<T extends k8s.KubernetesObject> {
+/** Read access to a cache of objects of one kind: what reconcilers and other readers get. */
+export interface ReadonlyStore<T extends k8s.KubernetesObject> {
+  /** Whether a full list has been loaded. */
+  readonly synced: boolean;
+  /** The object with this key, if cached. */
+  get(key: string): T | undefined;
+  /** All cached objects, optionally filtered. */
+  list(filter?: (obj: T) => boolean): T[];
+  /** Number of cached objects. */
+  readonly size: number;
+}
+
+/** Where a controller reports what its own API writes returned (read-your-writes). */
+export interface WriteRecorder<T extends k8s.KubernetesObject> {
+  /** Records the object a create, update or patch returned, unless the cache holds a newer one. */
+  recordWrite(obj: T): void;
+  /** Records the object a delete returned (still terminating), if it is still cached. */
+  recordTerminating(obj: T): void;
+  /** Records that a delete removed the object with this key outright. */
+  recordDelete(key: string): void;
+}
+
+/** A cache of objects of one kind; its owner writes, readers get `view`. */
+export class Store<T extends k8s.KubernetesObject> implements ReadonlyStore<T>, WriteRecorder<T> {
   readonly #items = new Map<string, T>();
   #synced = false;
+  /** This store for readers: lookups only, whatever it is cast to. */
+  readonly view: ReadonlyStore<T> = readonlyView(this);
 
   /** Whether a full list has been loaded. */
   get synced(): boolean {
@@ -111,6 +136,19 @@ export class Store<T extends k8s.KubernetesObject> {
   recordDelete(key: string): void {
     this.#items.delete(key);
   }
+}
+
+function readonlyView<T extends k8s.KubernetesObject>(store: Store<T>): ReadonlyStore<T> {
+  return Object.freeze({
+    get synced() {
+      return store.synced;
+    },
+    get size() {
+      return store.size;
+    },
+    get: (key: string) => store.get(key),
+    list: (filter?: (obj: T) => boolean) => store.list(filter),
+  });
 }
 
 function isNewer(a: string | undefined, b: string | undefined): boolean {
