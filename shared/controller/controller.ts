@@ -4,11 +4,16 @@
  * Reconcile is level-triggered: it gets a key, never the event that queued it, and returns an
  * `Action`. Every failure goes through one error policy: a `TerminalError` (the object is wrong
  * and retrying will not help) is not retried; anything else is retried with the key's
- * exponential back-off. Each reconcile runs under an AbortSignal with a timeout, and an exception
- * in one key never stops the workers.
+ * exponential back-off. An exception in one key never stops the workers.
+ *
+ * Each reconcile gets an AbortSignal that aborts at its timeout (default 60 s) or when the
+ * controller stops. The runtime cannot cancel a reconcile by itself (its key stays claimed until
+ * it returns), so a reconcile must pass the signal to every API call it makes: then a timed-out
+ * reconcile stops its in-flight requests, fails, and is retried with back-off.
  * @module
  */
 
+import { type Clock, systemClock } from "./clock.ts";
 import type { WorkQueue } from "./workqueue.ts";
 
 /** What to do after a successful reconcile. */
@@ -52,6 +57,8 @@ export interface ControllerOptions {
   timeoutMs?: number;
   observer?: ControllerObserver;
   log?: (level: "debug" | "info" | "warn" | "error", msg: string, fields?: object) => void;
+  /** Time and timers for the timeout and durations (default: the system clock). */
+  clock?: Clock;
 }
 
 /** Runs the workers until `signal` aborts; resolves once they have all stopped. */
@@ -82,9 +89,15 @@ export async function runController(
 }
 
 async function processKey(options: ControllerOptions, key: string, stop: AbortSignal) {
-  const started = performance.now();
-  const signal = AbortSignal.any([stop, AbortSignal.timeout(options.timeoutMs ?? 60_000)]);
-  const elapsed = () => (performance.now() - started) / 1000;
+  const clock = options.clock ?? systemClock;
+  const started = clock.now();
+  const timeout = new AbortController();
+  const timer = clock.setTimeout(
+    () => timeout.abort(new DOMException("Signal timed out.", "TimeoutError")),
+    options.timeoutMs ?? 60_000,
+  );
+  const signal = AbortSignal.any([stop, timeout.signal]);
+  const elapsed = () => (clock.now() - started) / 1000;
   try {
     const action = await options.reconcile(key, signal);
     options.queue.forget(key);
@@ -96,23 +109,30 @@ async function processKey(options: ControllerOptions, key: string, stop: AbortSi
     }
   } catch (err) {
     options.observer?.reconciled?.("error", elapsed());
-    const terminal = err instanceof TerminalError;
-    options.observer?.failed?.(terminal);
-    if (terminal) {
-      options.queue.forget(key);
-      options.log?.("warn", "reconcile failed; not retrying", {
-        key,
-        reason: err.reason,
-        error: err.message,
-      });
-    } else {
-      options.queue.addRateLimited(key);
-      options.log?.("warn", "reconcile failed; will retry", {
-        key,
-        error: errorText(err),
-        failures: options.queue.failures(key),
-      });
-    }
+    onFailure(options, key, err);
+  } finally {
+    clock.clearTimeout(timer);
+  }
+}
+
+/** The one error policy: a TerminalError is not retried, anything else is, with back-off. */
+function onFailure(options: ControllerOptions, key: string, err: unknown): void {
+  const terminal = err instanceof TerminalError;
+  options.observer?.failed?.(terminal);
+  if (terminal) {
+    options.queue.forget(key);
+    options.log?.("warn", "reconcile failed; not retrying", {
+      key,
+      reason: err.reason,
+      error: err.message,
+    });
+  } else {
+    options.queue.addRateLimited(key);
+    options.log?.("warn", "reconcile failed; will retry", {
+      key,
+      error: errorText(err),
+      failures: options.queue.failures(key),
+    });
   }
 }
 

@@ -6,7 +6,8 @@
  *   and everyone else read through a `ReadonlyStore`, and a controller reports what its own
  *   writes returned through the informer's `WriteRecorder` methods.
  * - `WorkQueue` carries keys (`namespace/name`), never events: de-duplicated, one worker per key,
- *   per-key back-off under an overall token bucket.
+ *   per-key back-off under an overall token bucket. Its `Clock` (now and timers) is injectable, as
+ *   are the controller's and the token bucket's, so tests run on fake time.
  * - `runController` runs N workers over the queue. A reconcile returns an `Action`; a
  *   `TerminalError` is not retried, anything else is, with back-off.
  * - `runLeaderElection` campaigns for a Lease; `createControllerMetrics` exports the runtime's
@@ -20,6 +21,7 @@
  */
 
 export { type Backoff, type BackoffOptions, delay, exponentialBackoff } from "./backoff.ts";
+export { type Clock, systemClock } from "./clock.ts";
 export {
   type Action,
   AWAIT_CHANGE,

@@ -4,6 +4,8 @@
  * @module
  */
 
+import { type Clock, systemClock } from "./clock.ts";
+
 /** Something to wait on before an action. */
 export interface RateLimiter {
   /** Resolves when a token is available (and takes it). */
@@ -16,8 +18,8 @@ export interface TokenBucketOptions {
   qps: number;
   /** Bucket size: how many actions may run back to back. */
   burst: number;
-  /** Clock, for tests. */
-  now?: () => number;
+  /** Time and timers (default: the system clock). */
+  clock?: Clock;
 }
 
 /** A token bucket rate limiter. */
@@ -27,7 +29,7 @@ export class TokenBucket implements RateLimiter {
   #queue: Promise<void> = Promise.resolve();
   readonly #qps: number;
   readonly #burst: number;
-  readonly #now: () => number;
+  readonly #clock: Clock;
 
   constructor(options: TokenBucketOptions) {
     if (!(options.qps > 0) || !(options.burst >= 1)) {
@@ -35,14 +37,14 @@ export class TokenBucket implements RateLimiter {
     }
     this.#qps = options.qps;
     this.#burst = options.burst;
-    this.#now = options.now ?? (() => performance.now());
+    this.#clock = options.clock ?? systemClock;
     this.#tokens = options.burst;
-    this.#last = this.#now();
+    this.#last = this.#clock.now();
   }
 
   /** Milliseconds until a token is free (0 if one is free now); takes the token. */
   reserve(): number {
-    const now = this.#now();
+    const now = this.#clock.now();
     this.#tokens = Math.min(this.#burst, this.#tokens + ((now - this.#last) / 1000) * this.#qps);
     this.#last = now;
     this.#tokens -= 1;
@@ -54,7 +56,7 @@ export class TokenBucket implements RateLimiter {
     // Chained so that concurrent waiters queue instead of all reserving at once.
     this.#queue = this.#queue.then(() => {
       const delay = this.reserve();
-      return delay > 0 ? new Promise((r) => setTimeout(r, delay)) : undefined;
+      return delay > 0 ? new Promise<void>((r) => this.#clock.setTimeout(r, delay)) : undefined;
     });
     return this.#queue;
   }

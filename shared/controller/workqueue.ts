@@ -5,9 +5,13 @@
  *   marked dirty and queued again when the first worker calls `done`;
  * - `addRateLimited` delays a key by the larger of a per-key exponential back-off (5 ms doubling
  *   to 1000 s by default; `forget` resets it) and an overall token bucket (10 qps, burst 100).
+ *
+ * Time comes from an injectable `Clock` (the system clock by default), so tests drive delays and
+ * back-off with a fake clock instead of sleeping.
  * @module
  */
 
+import { type Clock, systemClock } from "./clock.ts";
 import { TokenBucket } from "./rate_limiter.ts";
 
 /** Observers of the queue, for metrics. */
@@ -29,6 +33,8 @@ export interface WorkQueueOptions {
   qps?: number;
   burst?: number;
   observer?: QueueObserver;
+  /** Time and timers (default: the system clock). */
+  clock?: Clock;
 }
 
 /** A de-duplicating, rate-limited queue of string keys. */
@@ -39,10 +45,11 @@ export class WorkQueue {
   readonly #dirty = new Set<string>();
   readonly #addedAt = new Map<string, number>();
   readonly #failures = new Map<string, number>();
-  readonly #timers = new Map<string, { at: number; id: ReturnType<typeof setTimeout> }>();
+  readonly #timers = new Map<string, { at: number; id: number }>();
   readonly #waiters: ((key: string | undefined) => void)[] = [];
   readonly #bucket: TokenBucket;
-  readonly #options: Required<Omit<WorkQueueOptions, "observer">> & { observer: QueueObserver };
+  readonly #clock: Clock;
+  readonly #options: Required<WorkQueueOptions>;
   #shuttingDown = false;
 
   constructor(options: WorkQueueOptions = {}) {
@@ -52,8 +59,14 @@ export class WorkQueue {
       qps: options.qps ?? 10,
       burst: options.burst ?? 100,
       observer: options.observer ?? {},
+      clock: options.clock ?? systemClock,
     };
-    this.#bucket = new TokenBucket({ qps: this.#options.qps, burst: this.#options.burst });
+    this.#clock = this.#options.clock;
+    this.#bucket = new TokenBucket({
+      qps: this.#options.qps,
+      burst: this.#options.burst,
+      clock: this.#options.clock,
+    });
   }
 
   /** Queues a key now (no-op if already queued; deferred if being processed). */
@@ -73,7 +86,7 @@ export class WorkQueue {
       return;
     }
     this.#queued.add(key);
-    this.#addedAt.set(key, performance.now());
+    this.#addedAt.set(key, this.#clock.now());
     this.#queue.push(key);
     this.#options.observer.depth?.(this.#queue.length);
   }
@@ -82,11 +95,11 @@ export class WorkQueue {
   addAfter(key: string, ms: number): void {
     if (this.#shuttingDown) return;
     if (ms <= 0) return this.add(key);
-    const at = performance.now() + ms;
+    const at = this.#clock.now() + ms;
     const existing = this.#timers.get(key);
     if (existing && existing.at <= at) return;
-    if (existing) clearTimeout(existing.id);
-    const id = setTimeout(() => {
+    if (existing) this.#clock.clearTimeout(existing.id);
+    const id = this.#clock.setTimeout(() => {
       this.#timers.delete(key);
       this.add(key);
     }, ms);
@@ -124,7 +137,7 @@ export class WorkQueue {
       const addedAt = this.#addedAt.get(key);
       this.#addedAt.delete(key);
       if (addedAt !== undefined) {
-        this.#options.observer.waited?.((performance.now() - addedAt) / 1000);
+        this.#options.observer.waited?.((this.#clock.now() - addedAt) / 1000);
       }
       this.#options.observer.depth?.(this.#queue.length);
       return Promise.resolve(key);
@@ -152,7 +165,7 @@ export class WorkQueue {
   /** Stops handing out keys; waiting `get` calls resolve with undefined. */
   shutDown(): void {
     this.#shuttingDown = true;
-    for (const { id } of this.#timers.values()) clearTimeout(id);
+    for (const { id } of this.#timers.values()) this.#clock.clearTimeout(id);
     this.#timers.clear();
     for (const waiter of this.#waiters.splice(0)) waiter(undefined);
   }
