@@ -79,13 +79,6 @@ export interface PerformerRuntime {
   close(): Promise<void>;
 }
 
-/** Label keys every runtime puts on what it creates. */
-export const INSTANCE_LABELS = {
-  avs: "hourglass.eigenlayer.io/avs",
-  performerId: "hourglass.eigenlayer.io/performer-id",
-  executor: "hourglass.eigenlayer.io/executor",
-} as const;
-
 /** The full image reference: `repo@digest` when a digest pins it, else `repo:tag`. */
 export function imageReference(image: PerformerImage): string {
   return image.digest ? `${image.repository}@${image.digest}` : `${image.repository}:${image.tag}`;

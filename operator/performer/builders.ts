@@ -7,18 +7,10 @@
 import type * as k8s from "@kubernetes/client-node";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex } from "@noble/hashes/utils.js";
+import { CONTAINER_NAME, GRPC_PORT_NAME, LABEL } from "../../shared/api/labels.ts";
 import { serviceName, TEE_NODE_LABELS } from "../../shared/api/performer.ts";
-import {
-  commonLabels,
-  CONTAINER_NAME,
-  LABEL,
-  ownerReference,
-  sanitizeLabelValue,
-} from "./labels.ts";
+import { commonLabels, ownerReference, sanitizeLabelValue } from "./labels.ts";
 import { type PerformerObject, performerRef } from "./performer_object.ts";
-
-/** The name of the grpc port on pods and the Service. */
-export const GRPC_PORT_NAME = "grpc";
 
 /** NVIDIA's device-plugin resource. */
 export const GPU_RESOURCE = "nvidia.com/gpu";
@@ -184,12 +176,6 @@ export function buildService(
       }],
     },
   };
-}
-
-/** The grpc container port of a pod (what its Service port must map to). */
-export function podGrpcPort(pod: k8s.V1Pod): number | undefined {
-  const container = pod.spec?.containers.find((c) => c.name === CONTAINER_NAME);
-  return container?.ports?.find((p) => p.name === GRPC_PORT_NAME)?.containerPort;
 }
 
 /** A short, stable hash of a JSON value with sorted keys. */

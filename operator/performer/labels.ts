@@ -1,38 +1,26 @@
 /**
- * Names, labels and the finalizer the operator puts on what it creates.
+ * Names, labels and the finalizer the operator puts on what it creates. Label keys and the
+ * names the executor also reads are defined once in `shared/api/labels.ts`.
  * @module
  */
 
 import type * as k8s from "@kubernetes/client-node";
+import { LABEL, OPERATOR_MANAGED_BY, OPERATOR_SELECTOR } from "../../shared/api/labels.ts";
 import { API_VERSION, KIND } from "../../shared/api/performer.ts";
 
-/** Label keys. */
-export const LABEL = {
-  name: "app.kubernetes.io/name",
-  instance: "app.kubernetes.io/instance",
-  managedBy: "app.kubernetes.io/managed-by",
-  partOf: "app.kubernetes.io/part-of",
-  performer: "hourglass.eigenlayer.io/performer",
-  avs: "hourglass.eigenlayer.io/avs",
-  revision: "hourglass.eigenlayer.io/revision",
-  gpuType: "hourglass.eigenlayer.io/gpu-type",
-  legacyApp: "app",
-} as const;
+export { CONTAINER_NAME, LABEL } from "../../shared/api/labels.ts";
 
 /** Value of `app.kubernetes.io/managed-by` on everything the operator creates. */
-export const MANAGED_BY = "hourglass-operator";
+export const MANAGED_BY = OPERATOR_MANAGED_BY;
 
 /** Selects every object the operator manages (used by its informers). */
-export const MANAGED_SELECTOR = `${LABEL.managedBy}=${MANAGED_BY}`;
+export const MANAGED_SELECTOR = OPERATOR_SELECTOR;
 
 /** Finalizer that lets the operator clean up before a Performer goes away. */
 export const FINALIZER = "hourglass.eigenlayer.io/performer-finalizer";
 
 /** Field manager name of the operator's writes. */
 export const FIELD_MANAGER = "hourglass-operator";
-
-/** The container name in every performer pod. */
-export const CONTAINER_NAME = "performer";
 
 /** The minimal identity of a Performer needed to label and own its children. */
 export interface PerformerRef {

@@ -17,7 +17,8 @@ import {
   type PerformerStatus,
   serviceName,
 } from "../../shared/api/performer.ts";
-import { buildPod, buildService, canonicalJson, podGrpcPort } from "./builders.ts";
+import { grpcPortOf } from "../../shared/api/pods.ts";
+import { buildPod, buildService, canonicalJson } from "./builders.ts";
 import { isOwnedBy, LABEL } from "./labels.ts";
 import type { PerformerObject } from "./performer_object.ts";
 import { isPodFinished, isPodReady, type PodFailure, podFailure } from "./pod_state.ts";
@@ -88,7 +89,7 @@ export function planReconcile(performer: PerformerObject, observed: Observed, no
   // The Service selects the new revision once it is Ready, or whenever nothing else serves.
   const servingRevision = oldServing ? selectedRevision! : revision;
   const servingPort = oldServing
-    ? podGrpcPort(oldServing) ?? performer.spec.config.grpcPort
+    ? grpcPortOf(oldServing) ?? performer.spec.config.grpcPort
     : performer.spec.config.grpcPort;
   if (!serviceConflict) {
     const desiredService = buildService(performer, servingRevision, servingPort);

@@ -4,15 +4,14 @@
  */
 
 import type * as k8s from "@kubernetes/client-node";
+import type { PodFailureReason } from "../../shared/api/conditions.ts";
+import { isPodReady } from "../../shared/api/pods.ts";
+
+export { isPodReady };
 
 /** Why a pod cannot serve, as a condition reason and a message for people. */
 export interface PodFailure {
-  reason:
-    | "Unschedulable"
-    | "ImagePullFailed"
-    | "CrashLooping"
-    | "ContainerConfigError"
-    | "PodFailed";
+  reason: PodFailureReason;
   message: string;
 }
 
@@ -27,12 +26,6 @@ const CONFIG_REASONS = new Set([
   "CreateContainerError",
   "RunContainerError",
 ]);
-
-/** True when the pod is Ready and not being deleted. */
-export function isPodReady(pod: k8s.V1Pod): boolean {
-  if (pod.metadata?.deletionTimestamp) return false;
-  return (pod.status?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True");
-}
 
 /** True when the pod has ended for good (restartPolicy Always pods end only by eviction). */
 export function isPodFinished(pod: k8s.V1Pod): boolean {

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { GROUP, VERSION } from "../api/performer.ts";
 import { z } from "zod";
 import { HardwareRequirements, ImagePullPolicy, SchedulingConfig } from "../api/performer.ts";
 import { ResourceRequirements } from "../api/core_types.ts";
@@ -253,10 +254,10 @@ export const KubernetesConfig = z.strictObject({
     description: "How long a new Performer has to report ready. A failure the operator reports " +
       "(ImagePullFailed, CrashLooping, Unschedulable, ContainerConfigError) ends the wait at once.",
   }),
-  crdGroup: z.string().default("hourglass.eigenlayer.io").meta({
+  crdGroup: z.string().default(GROUP).meta({
     description: "API group of the Performer CRD.",
   }),
-  crdVersion: z.string().default("v1alpha1").meta({
+  crdVersion: z.string().default(VERSION).meta({
     description: "API version of the Performer CRD.",
   }),
 }).meta({

@@ -5,10 +5,10 @@
  * @module
  */
 
+import { LABEL } from "../../../shared/api/labels.ts";
 import type { PerformerImage } from "../../../shared/config/executor_config.ts";
 import {
   imageReference,
-  INSTANCE_LABELS,
   type InstanceSpec,
   type PerformerInstance,
   type RuntimeState,
@@ -118,9 +118,9 @@ export function createBody(
     Image: imageReference(spec.image),
     Env: options.env,
     Labels: {
-      [INSTANCE_LABELS.avs]: spec.avsAddress.toLowerCase(),
-      [INSTANCE_LABELS.performerId]: spec.performerId,
-      [INSTANCE_LABELS.executor]: options.executorId,
+      [LABEL.avs]: spec.avsAddress.toLowerCase(),
+      [LABEL.performerId]: spec.performerId,
+      [LABEL.executor]: options.executorId,
       [IMAGE_LABEL]: imageLabel(spec.image),
     },
     ExposedPorts: { [PORT_KEY]: {} },
@@ -162,8 +162,8 @@ export function instanceOf(
   network?: string,
 ): PerformerInstance | undefined {
   const labels = inspect.Config.Labels ?? {};
-  const performerId = labels[INSTANCE_LABELS.performerId];
-  const avsAddress = labels[INSTANCE_LABELS.avs];
+  const performerId = labels[LABEL.performerId];
+  const avsAddress = labels[LABEL.avs];
   if (!performerId || !avsAddress) return undefined;
   return {
     performerId,

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { INSTANCE_LABELS, type InstanceSpec } from "../runtime.ts";
+import { LABEL } from "../../../shared/api/labels.ts";
+import type { InstanceSpec } from "../runtime.ts";
 import {
   containerEnv,
   type ContainerInspect,
@@ -40,9 +41,9 @@ function inspected(overrides: {
     Config: {
       Image: "ghcr.io/layr-labs/hello:v1.2.0",
       Labels: overrides.Labels ?? {
-        [INSTANCE_LABELS.avs]: AVS.toLowerCase(),
-        [INSTANCE_LABELS.performerId]: "p1",
-        [INSTANCE_LABELS.executor]: "ex",
+        [LABEL.avs]: AVS.toLowerCase(),
+        [LABEL.performerId]: "p1",
+        [LABEL.executor]: "ex",
         [IMAGE_LABEL]: `ghcr.io/layr-labs/hello:v1.2.0@${DIGEST}`,
       },
     },
@@ -111,9 +112,9 @@ Deno.test("createBody: labels, loopback-only random port, no auto-remove, no res
     Image: `r/x@${DIGEST}`,
     Env: ["A=1"],
     Labels: {
-      [INSTANCE_LABELS.avs]: AVS.toLowerCase(),
-      [INSTANCE_LABELS.performerId]: "abcdef01-1a2b3c4d",
-      [INSTANCE_LABELS.executor]: "exec-1",
+      [LABEL.avs]: AVS.toLowerCase(),
+      [LABEL.performerId]: "abcdef01-1a2b3c4d",
+      [LABEL.executor]: "exec-1",
       [IMAGE_LABEL]: `r/x:t@${DIGEST}`,
     },
     ExposedPorts: { "8080/tcp": {} },
@@ -170,7 +171,7 @@ Deno.test("instanceOf reads labels back, keeping the tag of a pinned image", () 
     resourceId: "0123456789abcdef".repeat(4),
     createdAt: new Date("2026-01-02T03:04:05.123Z"),
   });
-  assert.equal(instanceOf(inspected({ Labels: { [INSTANCE_LABELS.executor]: "ex" } })), undefined);
+  assert.equal(instanceOf(inspected({ Labels: { [LABEL.executor]: "ex" } })), undefined);
 });
 
 Deno.test("parseImage handles registry ports, missing tags and digests", () => {

@@ -5,12 +5,13 @@
  * @module
  */
 
+import { LABEL } from "../../../shared/api/labels.ts";
 import * as grpc from "@grpc/grpc-js";
 import { buildHelloImage, HELLO_IMAGE_REPOSITORY } from "../../../dev/images/hello_image.ts";
 import { ensurePodman, startPodmanService } from "../../../dev/podman/podman.ts";
 import type { Logger } from "../../../shared/runtime/log.ts";
 import { performerProto } from "../../../shared/proto/load.ts";
-import { INSTANCE_LABELS, type InstanceSpec, type PerformerRuntime } from "../runtime.ts";
+import type { InstanceSpec, PerformerRuntime } from "../runtime.ts";
 import type { ContainerInspect } from "./_container.ts";
 import { dockerRuntime, type DockerRuntimeOptions } from "./docker_runtime.ts";
 import { createEngineClient, type EngineClient } from "./engine_client.ts";
@@ -93,14 +94,14 @@ export async function podmanFixture(): Promise<Fixture> {
 
 /** Force-removes every container whose executor label starts with the tests' prefix. */
 async function removeTestContainers(engine: EngineClient): Promise<void> {
-  const filters = JSON.stringify({ label: [INSTANCE_LABELS.executor] });
+  const filters = JSON.stringify({ label: [LABEL.executor] });
   const listed = await engine.request<{ Id: string; Labels: Record<string, string> | null }[]>(
     "GET",
     "/containers/json",
     { query: { all: true, filters } },
   );
   for (const { Id, Labels } of listed) {
-    if (!Labels?.[INSTANCE_LABELS.executor]?.startsWith(EXECUTOR_PREFIX)) continue;
+    if (!Labels?.[LABEL.executor]?.startsWith(EXECUTOR_PREFIX)) continue;
     await engine.request("DELETE", `/containers/${Id}`, { query: { force: true } })
       .catch(() => {});
   }

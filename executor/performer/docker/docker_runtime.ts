@@ -7,10 +7,10 @@
  * @module
  */
 
+import { executorSelector } from "../../../shared/api/labels.ts";
 import type { Logger } from "../../../shared/runtime/log.ts";
 import {
   imageReference,
-  INSTANCE_LABELS,
   type InstanceSpec,
   type PerformerInstance,
   type PerformerRuntime,
@@ -217,7 +217,7 @@ export function dockerRuntime(options: DockerRuntimeOptions): PerformerRuntime {
     },
 
     async listOwned() {
-      const filters = JSON.stringify({ label: [`${INSTANCE_LABELS.executor}=${executorId}`] });
+      const filters = JSON.stringify({ label: [executorSelector(executorId)] });
       try {
         const listed = await engine.request<{ Id: string }[]>("GET", "/containers/json", {
           query: { all: true, filters },

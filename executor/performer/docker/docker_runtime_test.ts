@@ -4,9 +4,9 @@
  * evidence kept, restart after a kill, idempotent remove.
  */
 
+import { LABEL } from "../../../shared/api/labels.ts";
 import assert from "node:assert/strict";
 import { waitForServing } from "../../../shared/grpc/health_client.ts";
-import { INSTANCE_LABELS } from "../runtime.ts";
 import {
   AVS,
   CONTAINER_TEST,
@@ -52,9 +52,9 @@ Deno.test("docker runtime: performer containers under Podman", CONTAINER_TEST, a
       const c = await f.inspect(instance.resourceId);
       assert.equal(c.Name.replace(/^\//, ""), `hourglass-ab12cd34-${spec.performerId}`);
       const labels = c.Config.Labels ?? {};
-      assert.equal(labels[INSTANCE_LABELS.avs], AVS.toLowerCase());
-      assert.equal(labels[INSTANCE_LABELS.performerId], spec.performerId);
-      assert.match(labels[INSTANCE_LABELS.executor], /^docker-runtime-test-/);
+      assert.equal(labels[LABEL.avs], AVS.toLowerCase());
+      assert.equal(labels[LABEL.performerId], spec.performerId);
+      assert.match(labels[LABEL.executor], /^docker-runtime-test-/);
       const bindings = [
         ...(c.HostConfig.PortBindings?.["8080/tcp"] ?? []),
         ...(c.NetworkSettings.Ports?.["8080/tcp"] ?? []),

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { EXECUTOR_MANAGED_BY, LABEL } from "../../../shared/api/labels.ts";
 import type { PerformerImage } from "../../../shared/config/executor_config.ts";
 import {
   KIND,
@@ -13,16 +14,10 @@ import {
   type PerformerSpecInput,
 } from "../../../shared/api/performer.ts";
 import { formatIssues } from "../../../shared/validation/format_issues.ts";
-import {
-  imageReference,
-  INSTANCE_LABELS,
-  type InstanceEnv,
-  type InstanceSpec,
-} from "../runtime.ts";
+import { imageReference, type InstanceEnv, type InstanceSpec } from "../runtime.ts";
 import { KubernetesRuntimeError } from "./errors.ts";
 
 /** `app.kubernetes.io/managed-by` on every Performer the executor creates. */
-export const MANAGED_BY = { key: "app.kubernetes.io/managed-by", value: "hourglass-executor" };
 
 /** Annotations that let a restarted executor read back how to reach an instance. */
 export const ANNOTATIONS = {
@@ -137,10 +132,10 @@ export function buildPerformer(
         name: spec.performerId,
         namespace: target.namespace,
         labels: {
-          [INSTANCE_LABELS.avs]: spec.avsAddress.toLowerCase(),
-          [INSTANCE_LABELS.performerId]: spec.performerId,
-          [INSTANCE_LABELS.executor]: target.executorId,
-          [MANAGED_BY.key]: MANAGED_BY.value,
+          [LABEL.avs]: spec.avsAddress.toLowerCase(),
+          [LABEL.performerId]: spec.performerId,
+          [LABEL.executor]: target.executorId,
+          [LABEL.managedBy]: EXECUTOR_MANAGED_BY,
         },
         annotations,
       },

@@ -1,13 +1,8 @@
 import assert from "node:assert/strict";
+import { LABEL } from "../../../shared/api/labels.ts";
 import { PerformerSpec } from "../../../shared/api/performer.ts";
-import { INSTANCE_LABELS, type InstanceSpec } from "../runtime.ts";
-import {
-  ANNOTATIONS,
-  buildPerformer,
-  MANAGED_BY,
-  performerVersion,
-  splitEnv,
-} from "./_performer_object.ts";
+import type { InstanceSpec } from "../runtime.ts";
+import { ANNOTATIONS, buildPerformer, performerVersion, splitEnv } from "./_performer_object.ts";
 import { KubernetesRuntimeError } from "./errors.ts";
 
 const AVS = "0xAB12cd34000000000000000000000000000000Ef";
@@ -40,10 +35,10 @@ Deno.test("the Performer is named by the performer id and labelled for the AVS a
   assert.equal(performer.metadata.name, "ab12cd34-0a1b2c3d");
   assert.equal(performer.metadata.namespace, "avs-a");
   assert.deepEqual(performer.metadata.labels, {
-    [INSTANCE_LABELS.avs]: AVS.toLowerCase(),
-    [INSTANCE_LABELS.performerId]: "ab12cd34-0a1b2c3d",
-    [INSTANCE_LABELS.executor]: TARGET.executorId,
-    [MANAGED_BY.key]: "hourglass-executor",
+    [LABEL.avs]: AVS.toLowerCase(),
+    [LABEL.performerId]: "ab12cd34-0a1b2c3d",
+    [LABEL.executor]: TARGET.executorId,
+    [LABEL.managedBy]: "hourglass-executor",
   });
   assert.equal(performer.spec.avsAddress, AVS, "the spec keeps the address as configured");
   assert.equal(performer.spec.image, "registry.example.com/avs/performer:v1.2.3");

@@ -8,11 +8,16 @@
  * @module
  */
 
+import { LABEL } from "../../../shared/api/labels.ts";
 import type * as k8s from "@kubernetes/client-node";
 import type { PerformerImage } from "../../../shared/config/executor_config.ts";
+import {
+  TERMINAL_DEGRADED_REASONS,
+  type TerminalDegradedReason,
+} from "../../../shared/api/conditions.ts";
+import { grpcPortOf, isPodReady } from "../../../shared/api/pods.ts";
 import { DEFAULT_GRPC_PORT } from "../../../shared/api/performer.ts";
 import type { PerformerInstance, RuntimeState } from "../runtime.ts";
-import { INSTANCE_LABELS } from "../runtime.ts";
 import { ANNOTATIONS } from "./_performer_object.ts";
 import type { KubernetesRuntimeErrorReason } from "./errors.ts";
 
@@ -32,17 +37,13 @@ export interface ObservedStatus {
   conditions: { type: string; status: string; reason: string; message: string; gen?: number }[];
 }
 
-/** Degraded reasons that no waiting can fix: the deploy must fail rather than time out. */
-export const FAILURE_REASONS = [
-  "ImagePullFailed",
-  "CrashLooping",
-  "Unschedulable",
-  "ContainerConfigError",
-] as const satisfies readonly KubernetesRuntimeErrorReason[];
+// Each terminal Degraded reason is also a runtime error reason of the same name.
+const _terminalAreRuntimeReasons: readonly KubernetesRuntimeErrorReason[] =
+  TERMINAL_DEGRADED_REASONS;
 
 /** Why a Performer will not become ready. */
 export interface Failure {
-  reason: (typeof FAILURE_REASONS)[number] | "Deleted";
+  reason: TerminalDegradedReason | "Deleted";
   message: string;
 }
 
@@ -82,7 +83,7 @@ export function failureOf(
   }
   const status = readStatus(resource);
   const degraded = status.conditions.find((c) => c.type === "Degraded" && c.status === "True");
-  if (!degraded || !(FAILURE_REASONS as readonly string[]).includes(degraded.reason)) {
+  if (!degraded || !(TERMINAL_DEGRADED_REASONS as readonly string[]).includes(degraded.reason)) {
     return undefined;
   }
   if (options.generation !== undefined) {
@@ -179,8 +180,8 @@ export function instanceOf(resource: PerformerResource, endpoint: string): Perfo
   const name = meta.name ?? "";
   const created = meta.creationTimestamp;
   return {
-    performerId: meta.labels?.[INSTANCE_LABELS.performerId] ?? name,
-    avsAddress: resource.spec?.avsAddress ?? meta.labels?.[INSTANCE_LABELS.avs] ?? "",
+    performerId: meta.labels?.[LABEL.performerId] ?? name,
+    avsAddress: resource.spec?.avsAddress ?? meta.labels?.[LABEL.avs] ?? "",
     image: imageOf(resource),
     endpoint,
     resourceId: name,
@@ -217,19 +218,6 @@ export function parseImage(reference: string): PerformerImage {
     tag: hasTag ? named.slice(colon + 1) : digest ? "" : "latest",
     ...(digest ? { digest } : {}),
   };
-}
-
-/** True when the pod's Ready condition is True. */
-export function isPodReady(pod: k8s.V1Pod): boolean {
-  return (pod.status?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True");
-}
-
-function grpcPortOf(pod: k8s.V1Pod): number | undefined {
-  for (const container of pod.spec?.containers ?? []) {
-    const port = container.ports?.find((p) => p.name === "grpc");
-    if (port) return port.containerPort;
-  }
-  return undefined;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

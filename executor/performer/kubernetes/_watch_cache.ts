@@ -6,11 +6,11 @@
  * @module
  */
 
+import { executorSelector } from "../../../shared/api/labels.ts";
 import type * as k8s from "@kubernetes/client-node";
 import { PLURAL } from "../../../shared/api/performer.ts";
 import { Informer, type ListParams, type ListResult } from "../../../shared/controller/mod.ts";
 import type { Logger } from "../../../shared/runtime/log.ts";
-import { INSTANCE_LABELS } from "../runtime.ts";
 import { withTimeout } from "./_cluster_check.ts";
 import {
   type PerformerResource,
@@ -52,7 +52,7 @@ export class WatchCache {
       name: "performers",
       kubeConfig: options.kubeConfig,
       watchPath: `/apis/${group}/${version}/namespaces/${namespace}/${PLURAL}`,
-      labelSelector: `${INSTANCE_LABELS.executor}=${options.executorId}`,
+      labelSelector: executorSelector(options.executorId),
       list: (p: ListParams) =>
         custom.listNamespacedCustomObject({
           group,

@@ -11,13 +11,13 @@
  * @module
  */
 
+import { executorSelector } from "../../../shared/api/labels.ts";
 import * as k8s from "@kubernetes/client-node";
-import { PLURAL } from "../../../shared/api/performer.ts";
+import { GROUP, PLURAL, VERSION } from "../../../shared/api/performer.ts";
 import { isAlreadyExists, isNotFound, kubeCall } from "../../../shared/kube/errors.ts";
 import type { Logger } from "../../../shared/runtime/log.ts";
 import {
   imageReference,
-  INSTANCE_LABELS,
   type InstanceSpec,
   type PerformerInstance,
   type PerformerRuntime,
@@ -65,8 +65,8 @@ export async function kubernetesRuntime(
 ): Promise<PerformerRuntime> {
   if (!options.executorId) throw new TypeError("kubernetesRuntime needs a non-empty executorId");
   const log: Logger = options.log ?? (() => {});
-  const group = options.crdGroup ?? "hourglass.eigenlayer.io";
-  const version = options.crdVersion ?? "v1alpha1";
+  const group = options.crdGroup ?? GROUP;
+  const version = options.crdVersion ?? VERSION;
   const started = performance.now();
   const { custom, cache, server } = await connect({
     kubeConfig: options.kubeConfig,
@@ -222,7 +222,7 @@ class KubernetesRuntime implements PerformerRuntime {
 
   async listOwned(): Promise<PerformerInstance[]> {
     const action = `Cannot list this executor's Performers in namespace "${this.#o.namespace}"`;
-    const labelSelector = `${INSTANCE_LABELS.executor}=${this.#o.executorId}`;
+    const labelSelector = executorSelector(this.#o.executorId);
     // From the API server, not the cache: adoption decisions deserve the authoritative list.
     const list = await this.#call(
       action,

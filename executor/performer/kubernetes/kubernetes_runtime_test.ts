@@ -6,6 +6,7 @@
  * is wrong.
  */
 
+import { LABEL } from "../../../shared/api/labels.ts";
 import * as grpc from "@grpc/grpc-js";
 import * as k8s from "@kubernetes/client-node";
 import assert from "node:assert/strict";
@@ -20,7 +21,7 @@ import {
   withKubeEnv,
 } from "../../../tests/fixture/kube_executor.ts";
 import { kubectl } from "../../../tests/fixture/cluster.ts";
-import { INSTANCE_LABELS, type InstanceSpec, type PerformerRuntime } from "../runtime.ts";
+import type { InstanceSpec, PerformerRuntime } from "../runtime.ts";
 import { KubernetesRuntimeError } from "./errors.ts";
 import { kubernetesRuntime, type KubernetesRuntimeOptions } from "./kubernetes_runtime.ts";
 
@@ -311,8 +312,8 @@ Deno.test(
           namespace: env.ns,
           name: mine.resourceId,
         }) as { metadata: k8s.V1ObjectMeta; spec: Record<string, unknown> };
-        assert.equal(p.metadata.labels?.[INSTANCE_LABELS.executor], EXECUTOR_ID);
-        assert.equal(p.metadata.labels?.[INSTANCE_LABELS.avs], AVS.toLowerCase());
+        assert.equal(p.metadata.labels?.[LABEL.executor], EXECUTOR_ID);
+        assert.equal(p.metadata.labels?.[LABEL.avs], AVS.toLowerCase());
         assert.equal(p.metadata.labels?.["app.kubernetes.io/managed-by"], "hourglass-executor");
         assert.equal(p.spec.image, "hourglass/hello-performer:v1");
         assert.equal(p.spec.version, "v1");
