@@ -1,17 +1,19 @@
 /**
- * The local EigenLayer chain as its users meet it: `deno task chain` prints its endpoint and
- * contracts and stops without leaving anvil behind (also when it is killed); the deployed
- * contracts are wired to each other as their constructors say.
+ * The local EigenLayer chain as its users meet it: `deno task chain` prints its endpoint,
+ * contracts and Hourglass scenario and stops without leaving anvil behind (also when it is
+ * killed); the deployed contracts are wired to each other as their constructors say. The
+ * scenario itself is tested in `chain_scenario_test.ts`.
  */
 
 import assert from "node:assert/strict";
-import { type Abi, getAddress, zeroAddress } from "viem";
+import { type Abi, type Address, getAddress, zeroAddress } from "viem";
 import { createChainClient } from "../dev/chain/local_chain.ts";
 import {
   DEALLOCATION_DELAY_BLOCKS,
   MAX_TASK_SLA_SECONDS,
   OPERATOR_TABLE_UPDATER_PLACEHOLDER,
 } from "../dev/chain/contracts.ts";
+import { readOperatorSetDetails, readRegistrar } from "../dev/chain/ponos_reads.ts";
 import { eventually } from "./fixture/eventually.ts";
 import { type TestChain, testChain } from "./fixture/chain.ts";
 
@@ -73,11 +75,34 @@ Deno.test(
       assert.ok(lines.includes("chain ready"), lines.join("\n"));
       assert.match(values.RPC_URL, /^http:\/\/127\.0\.0\.1:\d+$/);
       assert.equal(values.CHAIN_ID, "31337");
-      for (const name of ["taskMailbox", "ecdsaCertificateVerifier", "bn254CertificateVerifier"]) {
+      for (const name of ["taskMailbox", "allocationManager", "keyRegistrar"]) {
         assert.match(values[name] ?? "", /^0x[0-9a-fA-F]{40} version 1\.8\.0$/, name);
       }
+      assert.match(values.pauserRegistry, /^0x[0-9a-fA-F]{40}$/);
+      assert.equal(values.operatorSets, "0 ecdsa (aggregator), 1 ecdsa, 2 bn254");
+      assert.match(values["executor.bn254Key"], /^0x[0-9a-f]{64} set 2 G1 0x[0-9a-f]{128}$/);
+      assert.match(
+        values["aggregator.ecdsaKey"],
+        /^0x[0-9a-f]{64} set 0 address 0x[0-9a-fA-F]{40}$/,
+      );
       const client = createChainClient(values.RPC_URL);
       assert.equal(await client.getChainId(), 31337);
+      const reader = {
+        client,
+        allocationManager: values.allocationManager.split(" ")[0] as Address,
+        keyRegistrar: values.keyRegistrar.split(" ")[0] as Address,
+      };
+      const avs = values.avs as Address;
+      assert.equal(await readRegistrar(reader, { avs }), values.avsRegistrar);
+      const blockNumber = BigInt(values.scenarioBlock);
+      const executor = values.executor.split(" ")[0] as Address;
+      const details = await readOperatorSetDetails(reader, {
+        avs,
+        operator: executor,
+        operatorSetId: 1,
+        blockNumber,
+      });
+      assert.equal(details.ecdsaAddress, values["executor.ecdsaKey"].split(" ").at(-1));
       const pid = anvilPid(values.RPC_URL);
       assert.ok(pid, "anvil runs");
       child.kill("SIGTERM");

@@ -263,7 +263,10 @@ export async function deployEigenLayer(
     }, `Pointing the ${name} proxy at its implementation`);
   }
   for (const [, spec] of entries()) await spec.configure?.(ctx);
-  const contracts = deployed as ContractAddresses;
+  // In table order (proxies were created first), for printing.
+  const contracts = Object.fromEntries(
+    entries().map(([name]) => [name, deployed[name]]),
+  ) as ContractAddresses;
   const allAbis = abis as Record<ContractName, Abi>;
   return {
     contracts,
