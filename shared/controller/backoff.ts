@@ -1,7 +1,10 @@
 /**
- * Exponential back-off with jitter, in the shape of std's `retry` options: each failure waits
- * `minTimeout × multiplier^n`, capped at `maxTimeout`, spread by ± `jitter` so that many clients
- * restarting together do not retry in lock-step.
+ * Exponential back-off with jitter, the project's one implementation, with the option names of
+ * std's `retry` (`@std/async`): each failure waits `minTimeout × multiplier^n`, capped at
+ * `maxTimeout`, spread by ± `jitter` so that many clients restarting together do not retry in
+ * lock-step. `backoffDelay` is the formula; `exponentialBackoff` a sequence over it for loops that
+ * keep running (informers, leader election, the executor's restarts); `retry` (in `retry.ts`) a
+ * call repeated until it succeeds; the work queue's per-key delay is `backoffDelay` without jitter.
  * @module
  */
 
@@ -13,10 +16,23 @@ export interface BackoffOptions {
   maxTimeout: number;
   /** Growth factor per failure (default 2). */
   multiplier?: number;
-  /** Fraction of random spread, 0..1 (default 0.2). */
+  /**
+   * Fraction of random spread either side of each delay, 0..1 (default 0.2). std's `retry` only
+   * shortens a delay, by up to this fraction.
+   */
   jitter?: number;
   /** Random source in [0, 1), for tests. */
   random?: () => number;
+}
+
+/** The delay in ms after failure number `failures` + 1 (0 for the first failure). */
+export function backoffDelay(failures: number, options: BackoffOptions): number {
+  const multiplier = options.multiplier ?? 2;
+  const jitter = options.jitter ?? 0.2;
+  const base = Math.min(options.maxTimeout, options.minTimeout * multiplier ** failures);
+  if (jitter === 0) return Math.max(0, Math.round(base));
+  const spread = base * jitter * ((options.random ?? Math.random)() * 2 - 1);
+  return Math.max(0, Math.round(Math.min(options.maxTimeout, base + spread)));
 }
 
 /** A back-off sequence: `next()` after each failure, `reset()` after a success. */
@@ -31,17 +47,9 @@ export interface Backoff {
 
 /** Creates an exponential back-off sequence. */
 export function exponentialBackoff(options: BackoffOptions): Backoff {
-  const multiplier = options.multiplier ?? 2;
-  const jitter = options.jitter ?? 0.2;
-  const random = options.random ?? Math.random;
   let failures = 0;
   return {
-    next() {
-      const base = Math.min(options.maxTimeout, options.minTimeout * multiplier ** failures);
-      failures++;
-      const spread = base * jitter * (random() * 2 - 1);
-      return Math.max(0, Math.round(Math.min(options.maxTimeout, base + spread)));
-    },
+    next: () => backoffDelay(failures++, options),
     reset() {
       failures = 0;
     },

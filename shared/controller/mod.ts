@@ -12,7 +12,8 @@
  *   `TerminalError` is not retried, anything else is, with back-off.
  * - `runLeaderElection` campaigns for a Lease; `createControllerMetrics` exports the runtime's
  *   metrics under controller-runtime's names.
- * - `exponentialBackoff` and `delay` are the one back-off implementation of the project.
+ * - `backoffDelay`, `exponentialBackoff`, `retry` (std's `retry` options) and `delay` are the one
+ *   back-off implementation of the project; the work queue's per-key delay uses it too.
  *
  * Kubernetes client plumbing stays in `shared/kube/`: loading a kubeconfig, API clients behind a
  * rate limiter, and `KubeApiError`. The executor and the dev tools use it without any
@@ -20,7 +21,13 @@
  * @module
  */
 
-export { type Backoff, type BackoffOptions, delay, exponentialBackoff } from "./backoff.ts";
+export {
+  type Backoff,
+  backoffDelay,
+  type BackoffOptions,
+  delay,
+  exponentialBackoff,
+} from "./backoff.ts";
 export { type Clock, systemClock } from "./clock.ts";
 export {
   type Action,
@@ -43,4 +50,5 @@ export {
   Store,
   type WriteRecorder,
 } from "./store.ts";
+export { retry, RetryError, type RetryOptions } from "./retry.ts";
 export { type QueueObserver, WorkQueue, type WorkQueueOptions } from "./workqueue.ts";

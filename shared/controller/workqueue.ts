@@ -11,6 +11,7 @@
  * @module
  */
 
+import { backoffDelay } from "./backoff.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import { TokenBucket } from "./rate_limiter.ts";
 
@@ -110,10 +111,11 @@ export class WorkQueue {
   addRateLimited(key: string): void {
     const failures = this.#failures.get(key) ?? 0;
     this.#failures.set(key, failures + 1);
-    const itemDelay = Math.min(
-      this.#options.maxDelayMs,
-      this.#options.baseDelayMs * 2 ** failures,
-    );
+    const itemDelay = backoffDelay(failures, {
+      minTimeout: this.#options.baseDelayMs,
+      maxTimeout: this.#options.maxDelayMs,
+      jitter: 0,
+    });
     this.#options.observer.retried?.();
     this.addAfter(key, Math.max(itemDelay, this.#bucket.reserve()));
   }
