@@ -1,6 +1,7 @@
 /**
- * The task path, as one plain function: validate → de-duplicate → verify the aggregator →
- * run on the AVS's performer (once, with a deadline, never retried) → sign → record → reply.
+ * The task path, as one plain function: validate → verify the aggregator → take a concurrency
+ * slot → claim the id (de-duplicate) → run on the AVS's performer (once, with a deadline, never
+ * retried) → sign → record → reply. Nothing is held before the aggregator's signature is checked.
  * @module
  */
 
@@ -73,6 +74,9 @@ export async function executeSubmission(
     throw new TaskError("NotFound", `No performer for AVS ${task.avsAddress} on this executor`);
   }
   const deadline = Math.min(options.deadline ?? Infinity, Date.now() + settings.taskTimeoutMs);
+  // The aggregator's signature is checked before anything is held: a forged copy of a genuine
+  // (public) task id must neither claim the id nor take a concurrency slot from the genuine one.
+  verifyAggregator(task, settings);
   const release = deps.limits.tryAcquire(avsKey);
   if (!release) {
     throw new TaskError(
@@ -98,7 +102,6 @@ async function runClaimed(
 ): Promise<TaskResultMessage> {
   let ran = false;
   try {
-    verifyAggregator(task, settings);
     if (Date.now() >= options.deadline) {
       throw new TaskError("DeadlineExceeded", "The task's deadline has passed");
     }

@@ -170,6 +170,35 @@ Deno.test("format errors, unknown AVS and untrusted or forged signatures get the
   processed.close();
 });
 
+Deno.test("forged copies of a genuine task id neither claim it nor take its slots", async () => {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => release = r);
+  const { deps, calls, processed } = await setup({}, async (_avs, t) => {
+    calls.push(t.taskId);
+    await gate;
+    return enc.encode("ok");
+  });
+  const genuine = task();
+  // Forged copies (same public id, another key) in flight before and beside the genuine one; the
+  // AVS's limit is 2, so before the fix two forged calls filled it.
+  const forged = () =>
+    executeSubmission(
+      deps,
+      task({ taskId: genuine.taskId, aggregatorAddress: aggregatorKey.address }, strangerKey),
+      { signal },
+    );
+  const early = [code(forged()), code(forged())];
+  const run = code(executeSubmission(deps, genuine, { signal }));
+  const late = [code(forged()), code(forged())];
+  await new Promise((r) => setTimeout(r, 10));
+  release();
+  assert.equal(await run, "OK");
+  assert.deepEqual(await Promise.all([...early, ...late]), Array(4).fill("PermissionDenied"));
+  assert.deepEqual(calls, [genuine.taskId], "the genuine task ran once");
+  assert.equal(await processed.state(genuine.taskId), "done");
+  processed.close();
+});
+
 Deno.test("beyond the AVS's concurrency limit tasks are refused with ResourceExhausted", async () => {
   let release!: () => void;
   const gate = new Promise<void>((r) => release = r);
