@@ -10,7 +10,7 @@ import type { PerformerLifecycle } from "./performer/lifecycle.ts";
 /** The executor's metric registry and its observers. */
 export interface ExecutorMetrics {
   registry: client.Registry;
-  /** Records a finished task. */
+  /** Records a finished task; `avs` is a served AVS (lower case) or "unknown". */
   task(avs: string, status: string, seconds: number): void;
 }
 
@@ -51,8 +51,8 @@ export function createExecutorMetrics(lifecycle: PerformerLifecycle): ExecutorMe
   return {
     registry,
     task(avs, status, seconds) {
-      tasks.inc({ avs: avs.toLowerCase(), status });
-      duration.observe({ avs: avs.toLowerCase() }, seconds);
+      tasks.inc({ avs, status });
+      duration.observe({ avs }, seconds);
     },
   };
 }

@@ -127,6 +127,25 @@ Deno.test(
           metrics,
           /hourglass_executor_performers\{[^}]*status="InService",healthy="true"\} 1/,
         );
+
+        // Malformed and hostile calls are counted under bounded labels: /metrics does not grow
+        // with them (before: 2,000 calls with 1,000-character addresses made it 38.6 MB).
+        const hostile = Array.from(
+          { length: 300 },
+          (_, i) =>
+            statusOf(
+              client.submit({ ...task({ text: "x" }), avsAddress: `0x${"e".repeat(998)}${i}` }),
+            ),
+        );
+        assert.deepEqual(new Set(await Promise.all(hostile)), new Set(["INVALID_ARGUMENT"]));
+        const after = await (await fetch(`http://127.0.0.1:${executor.httpPort}/metrics`)).text();
+        assert.ok(after.length < metrics.length + 4_000, `/metrics grew to ${after.length} bytes`);
+        assert.match(
+          after,
+          /hourglass_executor_tasks_total\{avs="unknown",status="InvalidArgument"\} 300/,
+        );
+        assert.doesNotMatch(after, /eeeeeeee/);
+        assert.ok(!executor.logs().includes("e".repeat(200)), "logged fields are truncated");
       } finally {
         client.close();
       }

@@ -13,11 +13,25 @@ import { deadlineOf, statusName, toServiceError } from "./grpc_status.ts";
 /** Observes each finished task (status name, seconds), for metrics. */
 export type TaskObserver = (avs: string, status: string, seconds: number) => void;
 
+/** Longest id or address a log line carries; callers may send anything. */
+const MAX_LOGGED = 80;
+
+function clip(value: unknown): string {
+  const text = String(value ?? "");
+  return text.length > MAX_LOGGED ? `${text.slice(0, MAX_LOGGED)}…(${text.length} chars)` : text;
+}
+
 /** Handlers of ExecutorService. */
 export function taskServiceHandlers(
   deps: TaskDeps,
   options: { log?: Logger; observe?: TaskObserver } = {},
 ): grpc.UntypedServiceImplementation {
+  // Metric labels come from what this executor serves, never from the caller: any other AVS
+  // is counted as "unknown", so malformed or hostile calls cannot grow /metrics.
+  const avsLabel = (avs: unknown) => {
+    const key = typeof avs === "string" ? avs.toLowerCase() : "";
+    return deps.avs.has(key) ? key : "unknown";
+  };
   return {
     SubmitTask(
       call: grpc.ServerUnaryCall<TaskSubmissionMessage, unknown>,
@@ -34,17 +48,21 @@ export function taskServiceHandlers(
       executeSubmission(deps, task, { deadline: deadlineOf(call), signal: abort.signal }).then(
         (result) => {
           answered = true;
-          options.observe?.(task.avsAddress, "OK", (performance.now() - started) / 1000);
+          options.observe?.(avsLabel(task.avsAddress), "OK", (performance.now() - started) / 1000);
           options.log?.("info", "task done", { taskId: task.taskId, avs: task.avsAddress });
           callback(null, result);
         },
         (err) => {
           answered = true;
           const status = statusName(err);
-          options.observe?.(task.avsAddress, status, (performance.now() - started) / 1000);
+          options.observe?.(
+            avsLabel(task.avsAddress),
+            status,
+            (performance.now() - started) / 1000,
+          );
           options.log?.("warn", "task failed", {
-            taskId: task.taskId,
-            avs: task.avsAddress,
+            taskId: clip(task.taskId),
+            avs: clip(task.avsAddress),
             status,
             error: err.message,
           });
