@@ -100,13 +100,23 @@ export interface ManagementAuthOptions {
   ttlMs: number;
   /** Refuse the reference (token-only) form; accept only bound signatures. */
   requireRequestBinding?: boolean;
+  /** Most tokens outstanding at once; beyond it GetChallengeToken answers RESOURCE_EXHAUSTED. */
+  maxOutstanding?: number;
+  /** Tokens one peer may get per second (burst: twice that). */
+  perPeerPerSecond?: number;
   /** Clock, for tests. */
   now?: () => number;
 }
 
+const DEFAULT_MAX_OUTSTANDING = 1024;
+const DEFAULT_PER_PEER_PER_SECOND = 10;
+const MAX_TRACKED_PEERS = 4096;
+
 /** Issues and checks challenge tokens for one operator. */
 export class ManagementAuth {
+  // Insertion order is expiry order (one TTL for all), so expired tokens sit at the front.
   readonly #tokens = new Map<string, number>();
+  readonly #peers = new Map<string, { tokens: number; at: number }>();
   readonly #options: ManagementAuthOptions;
   readonly #now: () => number;
 
@@ -119,7 +129,7 @@ export class ManagementAuth {
    * A new token for `operatorAddress` (which must be ours) and its expiry in unix seconds.
    * Codes as the Go executor: InvalidArgument without an address, PermissionDenied for another.
    */
-  issue(operatorAddress: string): { token: string; expiresAt: number } {
+  issue(operatorAddress: string, peer = "unknown"): { token: string; expiresAt: number } {
     if (!operatorAddress) throw new TaskError("InvalidArgument", "operator address is required");
     if (!sameAddress(operatorAddress, this.#options.operatorAddress)) {
       throw new TaskError(
@@ -128,6 +138,13 @@ export class ManagementAuth {
       );
     }
     this.#sweep();
+    this.#takePeerToken(peer);
+    if (this.#tokens.size >= (this.#options.maxOutstanding ?? DEFAULT_MAX_OUTSTANDING)) {
+      throw new TaskError(
+        "ResourceExhausted",
+        "too many challenge tokens outstanding; use or let some expire, then retry",
+      );
+    }
     const bytes = crypto.getRandomValues(new Uint8Array(32));
     const token = [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
     const expires = this.#now() + this.#options.ttlMs;
@@ -202,9 +219,32 @@ export class ManagementAuth {
     return undefined;
   }
 
+  /** Removes expired tokens: O(expired), as they are the oldest. */
   #sweep(): void {
     const now = this.#now();
-    for (const [token, expires] of this.#tokens) if (expires < now) this.#tokens.delete(token);
+    for (const [token, expires] of this.#tokens) {
+      if (expires >= now) break;
+      this.#tokens.delete(token);
+    }
+  }
+
+  /** A token bucket per peer (address of the gRPC caller); throws ResourceExhausted when empty. */
+  #takePeerToken(peer: string): void {
+    const rate = this.#options.perPeerPerSecond ?? DEFAULT_PER_PEER_PER_SECOND;
+    const burst = rate * 2;
+    const now = this.#now();
+    const bucket = this.#peers.get(peer) ?? { tokens: burst, at: now };
+    bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.at) / 1000) * rate);
+    bucket.at = now;
+    if (bucket.tokens < 1) {
+      throw new TaskError("ResourceExhausted", "too many challenge tokens requested; slow down");
+    }
+    bucket.tokens -= 1;
+    this.#peers.delete(peer); // re-insert: the map stays in last-use order
+    this.#peers.set(peer, bucket);
+    if (this.#peers.size > MAX_TRACKED_PEERS) {
+      this.#peers.delete(this.#peers.keys().next().value!);
+    }
   }
 }
 

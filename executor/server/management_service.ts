@@ -74,7 +74,9 @@ export function managementServiceHandlers(
           }
           throw new TaskError("Unimplemented", "authentication is not enabled on this executor");
         }
-        const { token, expiresAt } = deps.auth.issue(call.request.operatorAddress);
+        // The peer's host (not its port): one client cannot dodge the limit with new connections.
+        const peer = call.getPeer().replace(/:\d+$/, "");
+        const { token, expiresAt } = deps.auth.issue(call.request.operatorAddress, peer);
         callback(null, { challengeToken: token, expiresAt: String(expiresAt) });
       } catch (err) {
         callback(toServiceError(err));
