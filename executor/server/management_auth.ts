@@ -68,10 +68,9 @@ export function canonicalRequestBytes(
 }
 
 function withoutDefaults(value: unknown): unknown {
-  if (
-    value === null || value === undefined || value === "" || value === 0 || value === false ||
-    value === "0"
-  ) {
+  // Proto3 defaults only: "0" is a real string value (the management requests have no 64-bit
+  // integers, which grpc-js would hand over as strings).
+  if (value === null || value === undefined || value === "" || value === 0 || value === false) {
     return undefined;
   }
   if (value instanceof Uint8Array) return value.length === 0 ? undefined : value;

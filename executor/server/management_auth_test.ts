@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import { Bn254Key } from "../signing/bn254.ts";
 import { EcdsaKey } from "../signing/ecdsa.ts";
 import { TaskError } from "../task/errors.ts";
+import { executorProto } from "../../shared/proto/load.ts";
 import {
+  canonicalRequestBytes,
   ManagementAuth,
   managementAuthDigest,
   type ManagementAuthOptions,
@@ -168,4 +170,19 @@ Deno.test("issuing stays fast with many outstanding tokens (no scan per issue)",
   const ms = performance.now() - started;
   // Before: an O(n) scan per issue made 40,000 tokens take 5.2 s.
   assert.ok(ms < 2_000, `40,000 tokens took ${ms.toFixed(0)} ms`);
+});
+
+Deno.test('canonical request bytes drop proto3 defaults only: "" and "0" differ', async () => {
+  const service = executorProto().eigenlayer.hourglass.v1.ExecutorManagementService.service;
+  const serialize = service.RemovePerformer.requestSerialize;
+  const empty = canonicalRequestBytes(serialize, { performerId: "" });
+  const zero = canonicalRequestBytes(serialize, { performerId: "0" });
+  assert.equal(empty.length, 0);
+  assert.notDeepEqual(zero, empty, 'a performer id of "0" is signed, not dropped');
+  // Defaults filled in by a decoder (grpc-js) and omitted by an encoder (Go) give the same bytes.
+  const list = service.ListPerformers.requestSerialize;
+  assert.deepEqual(
+    canonicalRequestBytes(list, { avsAddress: "", auth: null }),
+    canonicalRequestBytes(list, {}),
+  );
 });
