@@ -7,9 +7,9 @@
  */
 
 import type * as grpc from "@grpc/grpc-js";
-import { HealthServer } from "../../shared/grpc/health_server.ts";
-import { startGrpcServer, stopGrpcServer } from "../../shared/grpc/server.ts";
-import { performerProto } from "../../shared/proto/load.ts";
+import { HealthServer } from "../shared/grpc/health_server.ts";
+import { startGrpcServer, stopGrpcServer } from "../shared/grpc/server.ts";
+import { performerProto } from "../shared/proto/load.ts";
 import { hostFromEnv, portFromEnv, readEnv } from "./_env.ts";
 import { InFlight } from "./_in_flight.ts";
 import { type Logger, type LogSink, makeLogger, stderrSink } from "./_log.ts";

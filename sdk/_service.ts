@@ -6,7 +6,7 @@
  */
 
 import * as grpc from "@grpc/grpc-js";
-import type { PerformerServiceHandlers } from "../../shared/proto/gen/eigenlayer/hourglass/v1/performer/PerformerService.ts";
+import type { PerformerServiceHandlers } from "../shared/proto/gen/eigenlayer/hourglass/v1/performer/PerformerService.ts";
 import { toStatus } from "./_errors.ts";
 import type { InFlight } from "./_in_flight.ts";
 import type { Logger } from "./_log.ts";

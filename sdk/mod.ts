@@ -2,7 +2,7 @@
  * The performer SDK: how an AVS team writes a performer for Hourglass.
  *
  * ```ts
- * import { PerformerError, servePerformer } from "./performer/sdk/mod.ts";
+ * import { PerformerError, servePerformer } from "./sdk/mod.ts";
  *
  * await servePerformer({
  *   async handleTask({ taskId, payload, signal }) {

@@ -1,7 +1,7 @@
 import * as grpc from "@grpc/grpc-js";
 import assert from "node:assert/strict";
-import { checkHealth, healthClient } from "../../shared/grpc/health_client.ts";
-import { performerProto } from "../../shared/proto/load.ts";
+import { checkHealth, healthClient } from "../shared/grpc/health_client.ts";
+import { performerProto } from "../shared/proto/load.ts";
 import {
   type LogEntry,
   PERFORMER_SERVICE_NAME,

@@ -5,9 +5,9 @@
  */
 
 import * as grpc from "@grpc/grpc-js";
-import type { PerformerServiceClient } from "../../shared/proto/gen/eigenlayer/hourglass/v1/performer/PerformerService.ts";
-import { performerProto } from "../../shared/proto/load.ts";
-import { OWN_CONNECTIONS } from "../../shared/grpc/channel_options.ts";
+import type { PerformerServiceClient } from "../shared/proto/gen/eigenlayer/hourglass/v1/performer/PerformerService.ts";
+import { performerProto } from "../shared/proto/load.ts";
+import { OWN_CONNECTIONS } from "../shared/grpc/channel_options.ts";
 
 /** What ExecuteTask answered. */
 export interface TaskReply {

@@ -12,7 +12,7 @@ export const IMAGE_USER = { uid: 10001, gid: 10001, name: "performer" };
 
 /** How the image runs its entry point. */
 export interface ImageSpec {
-  /** Entry point relative to the project root, e.g. "performer/hello/main.ts". */
+  /** Entry point relative to the project root, e.g. "sdk/hello/main.ts". */
   entry: string;
   /** Default environment of the image. */
   env: Record<string, string>;

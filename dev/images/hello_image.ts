@@ -19,7 +19,7 @@ export const HELLO_IMAGE_PORT = 9090;
 
 const REPO_ROOT = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
 const SPEC: ImageSpec = {
-  entry: "performer/hello/main.ts",
+  entry: "sdk/hello/main.ts",
   env: { GRPC_PORT: String(HELLO_IMAGE_PORT) },
   port: HELLO_IMAGE_PORT,
   labels: { "org.opencontainers.image.title": "hello-performer" },

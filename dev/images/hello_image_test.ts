@@ -7,7 +7,7 @@
 import type * as grpc from "@grpc/grpc-js";
 import assert from "node:assert/strict";
 import { waitForServing } from "../../shared/grpc/health_client.ts";
-import { performerTestClient, randomTaskId } from "../../performer/sdk/testing.ts";
+import { performerTestClient, randomTaskId } from "../../sdk/testing.ts";
 import { type EngineClient, engineClient } from "../podman/engine_api.ts";
 import { ensurePodman, startPodmanService } from "../podman/podman.ts";
 import {

@@ -41,7 +41,7 @@ Deno.test("the image's deno.json keeps only the imports the entry point uses", (
 
 Deno.test("the Containerfile runs as a non-root user, offline, with narrow permissions", () => {
   const text = containerfile({
-    entry: "performer/hello/main.ts",
+    entry: "sdk/hello/main.ts",
     env: { GRPC_PORT: "9090" },
     port: 9090,
     labels: { "org.opencontainers.image.title": "hello-performer" },

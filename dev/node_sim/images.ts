@@ -49,7 +49,7 @@ export function denoScript(relativePath: string): ImageLauncher {
 
 /** The images every simulator knows: the project's sample performer. */
 export const DEFAULT_IMAGES: ImageTable = new Map([
-  ["hourglass/hello-performer", denoScript("performer/hello/main.ts")],
+  ["hourglass/hello-performer", denoScript("sdk/hello/main.ts")],
 ]);
 
 /**

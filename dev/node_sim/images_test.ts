@@ -27,7 +27,7 @@ Deno.test("the hello performer is known with any tag; other images are not", () 
     "--allow-env",
     "--allow-read",
     "--allow-sys=uid",
-    "/repo/performer/hello/main.ts",
+    "/repo/sdk/hello/main.ts",
   ]);
   assert.equal(lookupImage(DEFAULT_IMAGES, "hourglass/other:v1"), undefined);
   assert.equal(lookupImage(DEFAULT_IMAGES, "evil/hourglass/hello-performer:v1"), undefined);

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { PerformerError, type TaskHandler } from "../sdk/mod.ts";
+import { PerformerError, type TaskHandler } from "../mod.ts";
 
 /** The result of a task, sent as UTF-8 JSON. */
 export interface HelloResult {

@@ -2,8 +2,8 @@
 
 import type * as grpc from "@grpc/grpc-js";
 import assert from "node:assert/strict";
-import { servePerformer } from "../sdk/mod.ts";
-import { performerTestClient, randomTaskId } from "../sdk/testing.ts";
+import { servePerformer } from "../mod.ts";
+import { performerTestClient, randomTaskId } from "../testing.ts";
 import {
   type HelloConfig,
   helloConfigFromEnv,

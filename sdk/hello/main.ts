@@ -1,11 +1,11 @@
 /**
- * hello-performer, the project's sample performer: `deno run -A performer/hello/main.ts`.
+ * hello-performer, the project's sample performer: `deno run -A sdk/hello/main.ts`.
  * Environment: GRPC_PORT (9090), HOURGLASS_BIND_HOST (0.0.0.0), HELLO_VERSION, HELLO_DELAY_MS,
  * HELLO_CRASH_ON_START=1, HELLO_HEALTH=NOT_SERVING (see hello.ts).
  * @module
  */
 
-import { performerLogger, servePerformer } from "../sdk/mod.ts";
+import { performerLogger, servePerformer } from "../mod.ts";
 import { helloConfigFromEnv, helloTaskHandler } from "./hello.ts";
 
 const NAME = "hello-performer";

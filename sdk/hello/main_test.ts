@@ -3,7 +3,7 @@
 import * as grpc from "@grpc/grpc-js";
 import assert from "node:assert/strict";
 import { checkHealth, healthClient } from "../../shared/grpc/health_client.ts";
-import { performerTestClient, randomTaskId } from "../sdk/testing.ts";
+import { performerTestClient, randomTaskId } from "../testing.ts";
 import type { HelloResult } from "./hello.ts";
 import { type HelloProcessOptions, startHelloProcess } from "./process.ts";
 

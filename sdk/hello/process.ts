@@ -46,7 +46,7 @@ export interface HelloProcess {
   stop(graceMs?: number): Promise<Deno.CommandStatus>;
 }
 
-/** Starts `deno run -A performer/hello/main.ts` with GRPC_PORT and HOURGLASS_BIND_HOST. */
+/** Starts `deno run -A sdk/hello/main.ts` with GRPC_PORT and HOURGLASS_BIND_HOST. */
 export async function startHelloProcess(options: HelloProcessOptions = {}): Promise<HelloProcess> {
   const host = options.host ?? "127.0.0.1";
   const child = new Deno.Command(Deno.execPath(), {
