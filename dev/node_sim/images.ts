@@ -5,6 +5,8 @@
  * @module
  */
 
+import { parseImage } from "../../executor/performer/image.ts";
+
 /** What a known image starts as: a local command. */
 export interface ImageLaunch {
   command: string;
@@ -58,16 +60,13 @@ export const DEFAULT_IMAGES: ImageTable = new Map([
  * or is `localhost`, as Docker decides; Docker Hub's `library/` prefix is dropped.
  */
 export function imageRepository(image: string): string {
-  let ref = image.trim();
-  const at = ref.indexOf("@");
-  if (at >= 0) ref = ref.slice(0, at);
+  // Tag and digest split off as the executor's runtimes do.
+  let ref = parseImage(image.trim()).repository;
   const slash = ref.indexOf("/");
   const first = slash >= 0 ? ref.slice(0, slash) : "";
   const hasRegistry = slash >= 0 &&
     (first.includes(".") || first.includes(":") || first === "localhost");
   if (hasRegistry) ref = ref.slice(slash + 1);
-  const colon = ref.lastIndexOf(":");
-  if (colon > ref.lastIndexOf("/")) ref = ref.slice(0, colon);
   const dockerHub = !hasRegistry || first === "docker.io" || first === "index.docker.io";
   if (dockerHub && ref.startsWith("library/")) ref = ref.slice("library/".length);
   return ref.toLowerCase();

@@ -78,8 +78,3 @@ export interface PerformerRuntime {
   /** Releases connections held by the runtime. */
   close(): Promise<void>;
 }
-
-/** The full image reference: `repo@digest` when a digest pins it, else `repo:tag`. */
-export function imageReference(image: PerformerImage): string {
-  return image.digest ? `${image.repository}@${image.digest}` : `${image.repository}:${image.tag}`;
-}

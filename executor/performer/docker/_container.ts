@@ -6,13 +6,8 @@
  */
 
 import { LABEL } from "../../../shared/api/labels.ts";
-import type { PerformerImage } from "../../../shared/config/executor_config.ts";
-import {
-  imageReference,
-  type InstanceSpec,
-  type PerformerInstance,
-  type RuntimeState,
-} from "../runtime.ts";
+import { formatImage, imageReference, parseImage } from "../image.ts";
+import type { InstanceSpec, PerformerInstance, RuntimeState } from "../runtime.ts";
 import { DockerRuntimeError } from "./errors.ts";
 
 /** The port existing Hourglass performer images listen on (set as GRPC_PORT). */
@@ -121,7 +116,7 @@ export function createBody(
       [LABEL.avs]: spec.avsAddress.toLowerCase(),
       [LABEL.performerId]: spec.performerId,
       [LABEL.executor]: options.executorId,
-      [IMAGE_LABEL]: imageLabel(spec.image),
+      [IMAGE_LABEL]: formatImage(spec.image),
     },
     ExposedPorts: { [PORT_KEY]: {} },
     HostConfig: {
@@ -222,22 +217,4 @@ function exitDetail(s: ContainerInspect["State"]): string {
     detail += ` (killed by signal ${SIGNALS[n] ?? n})`;
   }
   return s.Error ? `${detail}: ${s.Error}` : detail;
-}
-
-/** `repo:tag` or `repo:tag@digest`: a valid reference that keeps the tag of pinned images. */
-function imageLabel(image: PerformerImage): string {
-  const tagged = `${image.repository}:${image.tag}`;
-  return image.digest ? `${tagged}@${image.digest}` : tagged;
-}
-
-/** Parses `repo[:tag][@digest]`; the tag is "latest" when the reference has none. */
-export function parseImage(reference: string): PerformerImage {
-  const [named, digest] = reference.split("@", 2);
-  const colon = named.lastIndexOf(":");
-  const hasTag = colon > named.lastIndexOf("/");
-  return {
-    repository: hasTag ? named.slice(0, colon) : named,
-    tag: hasTag ? named.slice(colon + 1) : "latest",
-    ...(digest ? { digest } : {}),
-  };
 }

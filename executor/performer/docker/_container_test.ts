@@ -9,7 +9,6 @@ import {
   endpointOf,
   IMAGE_LABEL,
   instanceOf,
-  parseImage,
   runtimeStateOf,
   validateSpec,
 } from "./_container.ts";
@@ -174,16 +173,18 @@ Deno.test("instanceOf reads labels back, keeping the tag of a pinned image", () 
   assert.equal(instanceOf(inspected({ Labels: { [LABEL.executor]: "ex" } })), undefined);
 });
 
-Deno.test("parseImage handles registry ports, missing tags and digests", () => {
-  assert.deepEqual(parseImage("localhost:5000/a/b:v1"), {
-    repository: "localhost:5000/a/b",
-    tag: "v1",
-  });
-  assert.deepEqual(parseImage("localhost:5000/a/b"), {
-    repository: "localhost:5000/a/b",
-    tag: "latest",
-  });
-  assert.deepEqual(parseImage(`a:t@${DIGEST}`), { repository: "a", tag: "t", digest: DIGEST });
+Deno.test("an image pinned by digest only is labelled repo@digest and read back without a tag", () => {
+  const image = { repository: "localhost:5000/a/b", tag: "", digest: DIGEST };
+  const { Labels } = createBody(spec({ image }), { executorId: "ex", env: [] }) as {
+    Labels: Record<string, string>;
+  };
+  assert.equal(Labels[IMAGE_LABEL], `localhost:5000/a/b@${DIGEST}`);
+  assert.deepEqual(instanceOf(inspected({ Labels }))?.image, image);
+  // Without the label, from the engine's Config.Image: no "latest" invented for a digest.
+  const { [IMAGE_LABEL]: _, ...unlabelled } = Labels;
+  const found = inspected({ Labels: unlabelled });
+  found.Config.Image = `localhost:5000/a/b@${DIGEST}`;
+  assert.deepEqual(instanceOf(found)?.image, image);
 });
 
 Deno.test("runtimeStateOf: running, stopped states failed with their reason, transient ones not", () => {

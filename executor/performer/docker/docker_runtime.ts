@@ -9,8 +9,8 @@
 
 import { executorSelector } from "../../../shared/api/labels.ts";
 import type { Logger } from "../../../shared/runtime/log.ts";
+import { imageReference } from "../image.ts";
 import {
-  imageReference,
   type InstanceSpec,
   type PerformerInstance,
   type PerformerRuntime,

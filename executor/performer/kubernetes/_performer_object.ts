@@ -14,7 +14,8 @@ import {
   type PerformerSpecInput,
 } from "../../../shared/api/performer.ts";
 import { formatIssues } from "../../../shared/validation/format_issues.ts";
-import { imageReference, type InstanceEnv, type InstanceSpec } from "../runtime.ts";
+import { imageReference } from "../image.ts";
+import type { InstanceEnv, InstanceSpec } from "../runtime.ts";
 import { KubernetesRuntimeError } from "./errors.ts";
 
 /** `app.kubernetes.io/managed-by` on every Performer the executor creates. */

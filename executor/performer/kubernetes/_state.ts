@@ -17,6 +17,7 @@ import {
 } from "../../../shared/api/conditions.ts";
 import { grpcPortOf, isPodReady } from "../../../shared/api/pods.ts";
 import { DEFAULT_GRPC_PORT } from "../../../shared/api/performer.ts";
+import { parseImage } from "../image.ts";
 import type { PerformerInstance, RuntimeState } from "../runtime.ts";
 import { ANNOTATIONS } from "./_performer_object.ts";
 import type { KubernetesRuntimeErrorReason } from "./errors.ts";
@@ -206,18 +207,6 @@ export function imageOf(resource: PerformerResource): PerformerImage {
     } catch { /* edited by hand: fall back to the spec */ }
   }
   return parseImage(resource.spec?.image ?? "");
-}
-
-/** Parses `repo[:tag][@digest]` (tag "" when pinned by digest only, "latest" when bare). */
-export function parseImage(reference: string): PerformerImage {
-  const [named, digest] = reference.split("@", 2);
-  const colon = named.lastIndexOf(":");
-  const hasTag = colon > named.lastIndexOf("/");
-  return {
-    repository: hasTag ? named.slice(0, colon) : named,
-    tag: hasTag ? named.slice(colon + 1) : digest ? "" : "latest",
-    ...(digest ? { digest } : {}),
-  };
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

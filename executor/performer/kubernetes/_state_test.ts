@@ -5,7 +5,6 @@ import {
   endpointOf,
   failureOf,
   instanceOf,
-  parseImage,
   type PerformerResource,
   readiness,
   readStatus,
@@ -204,25 +203,4 @@ Deno.test("instances read back the image as configured, the AVS and the creation
     { repository: "repo/p", tag: "v1" },
     "falls back to spec.image",
   );
-});
-
-Deno.test("image references parse like Docker's", () => {
-  assert.deepEqual(parseImage("localhost:5000/a/b:v1"), {
-    repository: "localhost:5000/a/b",
-    tag: "v1",
-  });
-  assert.deepEqual(parseImage("localhost:5000/a/b"), {
-    repository: "localhost:5000/a/b",
-    tag: "latest",
-  });
-  assert.deepEqual(parseImage("a/b@sha256:00"), {
-    repository: "a/b",
-    tag: "",
-    digest: "sha256:00",
-  });
-  assert.deepEqual(parseImage("a/b:v1@sha256:00"), {
-    repository: "a/b",
-    tag: "v1",
-    digest: "sha256:00",
-  });
 });

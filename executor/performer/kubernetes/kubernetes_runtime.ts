@@ -16,8 +16,8 @@ import * as k8s from "@kubernetes/client-node";
 import { GROUP, PLURAL, VERSION } from "../../../shared/api/performer.ts";
 import { isAlreadyExists, isNotFound, kubeCall } from "../../../shared/kube/errors.ts";
 import type { Logger } from "../../../shared/runtime/log.ts";
+import { imageReference } from "../image.ts";
 import {
-  imageReference,
   type InstanceSpec,
   type PerformerInstance,
   type PerformerRuntime,
