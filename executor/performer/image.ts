@@ -15,9 +15,17 @@
 
 import type { PerformerImage } from "../../shared/config/executor_config.ts";
 
+const NAME_COMPONENT = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
+const REPOSITORY = new RegExp(
+  `^(?:[a-zA-Z0-9](?:[a-zA-Z0-9.-]*[a-zA-Z0-9])?(?::[0-9]+)?/)?` +
+    `${NAME_COMPONENT}(?:/${NAME_COMPONENT})*$`,
+);
+const TAG = /^[\w][\w.-]{0,127}$/;
+const DIGEST = /^sha256:[0-9a-f]{64}$/;
+
 /**
  * Splits `repo[:tag][@digest]`. Lenient (it never throws and validates nothing), so that whatever
- * a container label or a Performer carries can be read back.
+ * a container label or a Performer carries can be read back; `imageProblem` validates.
  */
 export function parseImage(reference: string): PerformerImage {
   const at = reference.indexOf("@");
@@ -41,4 +49,20 @@ export function imageReference(image: PerformerImage): string {
 export function formatImage(image: PerformerImage): string {
   const tagged = image.tag ? `${image.repository}:${image.tag}` : image.repository;
   return image.digest ? `${tagged}@${image.digest}` : tagged;
+}
+
+/**
+ * Why `image` is not a reference the grammar accepts (a phrase quoting the bad part), or
+ * undefined when it is. The tag may be empty only when a digest pins the image.
+ */
+export function imageProblem(image: PerformerImage): string | undefined {
+  const { repository, tag, digest } = image;
+  if (!REPOSITORY.test(repository)) return `"${repository}" is not an image repository`;
+  if (!TAG.test(tag) && !(tag === "" && digest !== undefined)) {
+    return `"${tag}" is not an image tag`;
+  }
+  if (digest !== undefined && !DIGEST.test(digest)) {
+    return `"${digest}" is not an image digest (sha256:<64 hex digits>)`;
+  }
+  return undefined;
 }

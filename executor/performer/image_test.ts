@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { PerformerImage } from "../../shared/config/executor_config.ts";
-import { formatImage, imageReference, parseImage } from "./image.ts";
+import { formatImage, imageProblem, imageReference, parseImage } from "./image.ts";
 
 const DIGEST = `sha256:${"ab".repeat(32)}`;
 
@@ -46,4 +46,21 @@ Deno.test("imageReference runs the digest when one pins the image, else the tag"
     imageReference({ repository: "r:5000/x", tag: "", digest: DIGEST }),
     `r:5000/x@${DIGEST}`,
   );
+});
+
+Deno.test("imageProblem: the grammar's parts; an empty tag only beside a digest", () => {
+  const valid: PerformerImage[] = [
+    { repository: "localhost:5000/a/b_c", tag: "x", digest: DIGEST },
+    { repository: "ghcr.io/acme/perf", tag: "", digest: DIGEST },
+    { repository: "hourglass/hello-performer", tag: "v1.2.0-rc_1" },
+  ];
+  for (const image of valid) assert.equal(imageProblem(image), undefined, JSON.stringify(image));
+  const invalid: [PerformerImage, RegExp][] = [
+    [{ repository: "a/../../containers/x", tag: "v1" }, /is not an image repository/],
+    [{ repository: "Hello", tag: "v1" }, /"Hello" is not an image repository/],
+    [{ repository: "a", tag: "v1?x=1" }, /"v1\?x=1" is not an image tag/],
+    [{ repository: "a", tag: "" }, /"" is not an image tag/],
+    [{ repository: "a", tag: "v1", digest: "sha256:short" }, /is not an image digest/],
+  ];
+  for (const [image, message] of invalid) assert.match(imageProblem(image) ?? "", message);
 });

@@ -6,7 +6,7 @@
  */
 
 import { LABEL } from "../../../shared/api/labels.ts";
-import { formatImage, imageReference, parseImage } from "../image.ts";
+import { formatImage, imageProblem, imageReference, parseImage } from "../image.ts";
 import type { InstanceSpec, PerformerInstance, RuntimeState } from "../runtime.ts";
 import { DockerRuntimeError } from "./errors.ts";
 
@@ -21,13 +21,6 @@ export const RESERVED_ENV = ["GRPC_PORT", "AVS_ADDRESS"] as const;
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
-const NAME_COMPONENT = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
-const REPOSITORY = new RegExp(
-  `^(?:[a-zA-Z0-9](?:[a-zA-Z0-9.-]*[a-zA-Z0-9])?(?::[0-9]+)?/)?` +
-    `${NAME_COMPONENT}(?:/${NAME_COMPONENT})*$`,
-);
-const TAG = /^[\w][\w.-]{0,127}$/;
-const DIGEST = /^sha256:[0-9a-f]{64}$/;
 
 /** The fields of `GET /containers/{id}/json` this runtime reads. */
 export interface ContainerInspect {
@@ -71,12 +64,8 @@ export function validateSpec(spec: InstanceSpec): void {
   if (!ADDRESS.test(spec.avsAddress)) {
     throw invalid(`the AVS address "${spec.avsAddress}" is not a 0x address of 40 hex digits`);
   }
-  const { repository, tag, digest } = spec.image;
-  if (!REPOSITORY.test(repository)) throw invalid(`"${repository}" is not an image repository`);
-  if (!TAG.test(tag)) throw invalid(`"${tag}" is not an image tag`);
-  if (digest !== undefined && !DIGEST.test(digest)) {
-    throw invalid(`"${digest}" is not an image digest (sha256:<64 hex digits>)`);
-  }
+  const problem = imageProblem(spec.image);
+  if (problem) throw invalid(problem);
 }
 
 /** `hourglass-<first 8 hex of the AVS>-<performer id>`: unique because performer ids are. */

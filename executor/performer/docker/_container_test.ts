@@ -63,6 +63,8 @@ Deno.test("validateSpec accepts real references and refuses ones that would misr
   validateSpec(spec());
   validateSpec(spec({ image: { repository: "localhost:5000/a/b_c", tag: "x", digest: DIGEST } }));
   validateSpec(spec({ image: { repository: "hourglass/hello-performer", tag: "test" } }));
+  // Pinned by digest only, as DeployArtifact with a digest asks for it.
+  validateSpec(spec({ image: { repository: "ghcr.io/acme/perf", tag: "", digest: DIGEST } }));
   const bad: Partial<InstanceSpec>[] = [
     { performerId: "Upper" },
     { performerId: "x".repeat(64) },
@@ -71,6 +73,7 @@ Deno.test("validateSpec accepts real references and refuses ones that would misr
     { image: { repository: "Hello", tag: "v1" } },
     { image: { repository: "a", tag: "v1?x=1" } },
     { image: { repository: "a", tag: "v1", digest: "sha256:short" } },
+    { image: { repository: "a", tag: "" } },
   ];
   for (const overrides of bad) {
     assert.throws(() => validateSpec(spec(overrides)), invalidSpec, JSON.stringify(overrides));
