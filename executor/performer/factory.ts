@@ -1,14 +1,16 @@
 /**
- * The one place that turns the config's deployment mode into a performer runtime.
+ * The one place that turns the config's deployment mode into a performer runtime: a
+ * `DockerRuntime` (constructed; it calls the engine on first use) or a `KubernetesRuntime`
+ * (connected: it checks the cluster before it is handed out).
  * @module
  */
 
 import { deploymentModeOf, type ExecutorConfig } from "../../shared/config/executor_config.ts";
 import { loadKubeConfig } from "../../shared/kube/client.ts";
 import type { Logger } from "../../shared/runtime/log.ts";
-import { dockerRuntime } from "./docker/docker_runtime.ts";
+import { DockerRuntime } from "./docker/docker_runtime.ts";
 import { createEngineClient } from "./docker/engine_client.ts";
-import { kubernetesRuntime } from "./kubernetes/kubernetes_runtime.ts";
+import { KubernetesRuntime } from "./kubernetes/kubernetes_runtime.ts";
 import type { PerformerRuntime } from "./runtime.ts";
 
 /** Creates the runtime of the config's deployment mode. */
@@ -20,7 +22,7 @@ export function createRuntime(
   if (mode === "docker") {
     const engine = createEngineClient({ host: config.docker.host });
     return Promise.resolve(
-      dockerRuntime({
+      new DockerRuntime({
         engine,
         executorId: options.executorId,
         network: config.docker.network,
@@ -39,7 +41,7 @@ export function createRuntime(
   } catch (err) {
     return Promise.reject(err);
   }
-  return kubernetesRuntime({
+  return KubernetesRuntime.connect({
     kubeConfig,
     namespace: k.namespace,
     executorId: options.executorId,

@@ -13,7 +13,7 @@ import type { Logger } from "../../../shared/runtime/log.ts";
 import { performerProto } from "../../../shared/proto/load.ts";
 import type { InstanceSpec, PerformerRuntime } from "../runtime.ts";
 import type { ContainerInspect } from "./_container.ts";
-import { dockerRuntime, type DockerRuntimeOptions } from "./docker_runtime.ts";
+import { DockerRuntime, type DockerRuntimeOptions } from "./docker_runtime.ts";
 import { createEngineClient, type EngineClient } from "./engine_client.ts";
 import { OWN_CONNECTIONS } from "../../../shared/grpc/channel_options.ts";
 
@@ -71,7 +71,7 @@ export async function podmanFixture(): Promise<Fixture> {
     observer,
     logs,
     runtime(options = {}) {
-      const runtime = dockerRuntime({
+      const runtime = new DockerRuntime({
         engine: createEngineClient({ host }),
         executorId: randomId(EXECUTOR_PREFIX.slice(0, -1)),
         log,

@@ -29,7 +29,7 @@ import {
 import { EngineApiError, type EngineClient } from "./engine_client.ts";
 import { DockerRuntimeError, engineFailure } from "./errors.ts";
 
-/** Options of `dockerRuntime`. */
+/** Options of `DockerRuntime`. */
 export interface DockerRuntimeOptions {
   /** The engine; `close()` of the runtime closes it. */
   engine: EngineClient;
@@ -47,22 +47,181 @@ export interface DockerRuntimeOptions {
 // Stop and restart answer only after the container stopped: their timeout must cover the grace.
 const STOP_MARGIN_MS = 30_000;
 
-/** The docker-mode runtime. */
-export function dockerRuntime(options: DockerRuntimeOptions): PerformerRuntime {
-  if (!options.executorId) throw new TypeError("dockerRuntime needs a non-empty executorId");
-  const { engine, executorId, network } = options;
-  const log: Logger = options.log ?? (() => {});
-  const grace = options.stopGraceSeconds ?? 10;
-  const stopTimeoutMs = grace * 1000 + STOP_MARGIN_MS;
+/** The docker-mode runtime. Connects lazily: the engine is first called by a method. */
+export class DockerRuntime implements PerformerRuntime {
+  readonly mode = "docker" as const;
+  readonly #engine: EngineClient;
+  readonly #executorId: string;
+  readonly #network?: string;
+  readonly #log: Logger;
+  readonly #grace: number;
+  readonly #stopTimeoutMs: number;
+  readonly #pullTimeoutMs?: number;
 
-  const inspectContainer = (id: string, signal?: AbortSignal) =>
-    engine.request<ContainerInspect>("GET", `/containers/${id}/json`, { signal });
+  constructor(options: DockerRuntimeOptions) {
+    if (!options.executorId) throw new TypeError("DockerRuntime needs a non-empty executorId");
+    this.#engine = options.engine;
+    this.#executorId = options.executorId;
+    this.#network = options.network;
+    this.#log = options.log ?? (() => {});
+    this.#grace = options.stopGraceSeconds ?? 10;
+    this.#stopTimeoutMs = this.#grace * 1000 + STOP_MARGIN_MS;
+    this.#pullTimeoutMs = options.pullTimeoutMs;
+  }
+
+  async create(spec: InstanceSpec, signal?: AbortSignal): Promise<PerformerInstance> {
+    const started = performance.now();
+    signal?.throwIfAborted();
+    validateSpec(spec);
+    const { env, replaced } = containerEnv(spec);
+    const name = containerName(spec);
+    const fields = { container: name, avs: spec.avsAddress, performerId: spec.performerId };
+    if (replaced.length > 0) {
+      this.#log("warn", "performer env entries replaced by the runtime's own", {
+        ...fields,
+        replaced,
+      });
+    }
+    await this.#ensureImage(spec, signal);
+    signal?.throwIfAborted();
+    let id: string;
+    try {
+      const body = createBody(spec, {
+        executorId: this.#executorId,
+        env,
+        network: this.#network,
+      });
+      // Not cancellable: cancelled after the engine created it, the container would be
+      // left without anyone knowing its id. A cancel is seen at start, which removes it.
+      id = (await this.#engine.request<{ Id: string }>("POST", "/containers/create", {
+        query: { name },
+        body,
+      })).Id;
+    } catch (err) {
+      throw engineFailure(
+        isNameConflict(err) ? "NameConflict" : "CreateFailed",
+        `Cannot create container "${name}"`,
+        err,
+      );
+    }
+    try {
+      const instance = await this.#startCreated(id, name, signal);
+      this.#log("info", "performer container started", {
+        ...fields,
+        id: id.slice(0, 12),
+        image: imageReference(spec.image),
+        endpoint: instance.endpoint,
+        ms: elapsed(started),
+      });
+      return instance;
+    } catch (err) {
+      // The caller gets no instance to remove: remove it here. The engine's reason for a
+      // failed start is in the error, so nothing is lost that the container would show.
+      await this.#discard(id);
+      if (signal?.aborted || err instanceof DockerRuntimeError) throw err;
+      throw engineFailure("StartFailed", `Cannot read back container "${name}"`, err);
+    }
+  }
+
+  async inspect(instance: PerformerInstance): Promise<RuntimeState> {
+    try {
+      return runtimeStateOf(await this.#inspectContainer(instance.resourceId));
+    } catch (err) {
+      if (isNotFound(err)) return goneState(instance.resourceId);
+      throw engineFailure("EngineError", `Cannot inspect performer ${instance.performerId}`, err);
+    }
+  }
+
+  async restart(instance: PerformerInstance): Promise<PerformerInstance> {
+    const id = instance.resourceId;
+    try {
+      // POST restart keeps the container, so its logs and earlier exit stay inspectable.
+      await this.#engine.request("POST", `/containers/${id}/restart`, {
+        query: { t: this.#grace },
+        timeoutMs: this.#stopTimeoutMs,
+      });
+      const inspected = await this.#inspectContainer(id);
+      const endpoint = instanceOf(inspected, this.#network)?.endpoint ?? "";
+      if (!endpoint) {
+        const state = runtimeStateOf(inspected);
+        throw new DockerRuntimeError(
+          "StartFailed",
+          `Performer ${instance.performerId} has no endpoint after a restart (${state.detail})`,
+        );
+      }
+      this.#log("info", "performer container restarted", {
+        performerId: instance.performerId,
+        id: id.slice(0, 12),
+        endpoint,
+      });
+      return { ...instance, endpoint };
+    } catch (err) {
+      if (err instanceof DockerRuntimeError) throw err;
+      const reason = isNotFound(err) ? "NotFound" : "EngineError";
+      throw engineFailure(reason, `Cannot restart performer ${instance.performerId}`, err);
+    }
+  }
+
+  async remove(instance: PerformerInstance): Promise<void> {
+    const id = instance.resourceId;
+    try {
+      // Stop first, so the performer gets SIGTERM and its grace; a forced delete kills.
+      await this.#engine.request("POST", `/containers/${id}/stop`, {
+        query: { t: this.#grace },
+        timeoutMs: this.#stopTimeoutMs,
+      });
+      await this.#engine.request("DELETE", `/containers/${id}`, {
+        query: { force: true, v: true },
+      });
+    } catch (err) {
+      if (isNotFound(err)) return;
+      throw engineFailure("EngineError", `Cannot remove performer ${instance.performerId}`, err);
+    }
+    this.#log("info", "performer container removed", {
+      performerId: instance.performerId,
+      id: id.slice(0, 12),
+    });
+  }
+
+  async listOwned(): Promise<PerformerInstance[]> {
+    const filters = JSON.stringify({ label: [executorSelector(this.#executorId)] });
+    try {
+      const listed = await this.#engine.request<{ Id: string }[]>("GET", "/containers/json", {
+        query: { all: true, filters },
+      });
+      const found: PerformerInstance[] = [];
+      for (const { Id } of listed) {
+        // Removed between the list and the inspect: nothing to adopt.
+        const inspected = await this.#inspectContainer(Id).catch((err) => {
+          if (isNotFound(err)) return undefined;
+          throw err;
+        });
+        const instance = inspected && instanceOf(inspected, this.#network);
+        if (instance) found.push(instance);
+        else if (inspected) {
+          this.#log("warn", "owned container without performer labels", { id: Id });
+        }
+      }
+      return found;
+    } catch (err) {
+      throw engineFailure("EngineError", "Cannot list this executor's performer containers", err);
+    }
+  }
+
+  close(): Promise<void> {
+    this.#engine.close();
+    return Promise.resolve();
+  }
+
+  #inspectContainer(id: string, signal?: AbortSignal): Promise<ContainerInspect> {
+    return this.#engine.request<ContainerInspect>("GET", `/containers/${id}/json`, { signal });
+  }
 
   /** Pulls `spec.image` unless the engine has it already. */
-  const ensureImage = async (spec: InstanceSpec, signal?: AbortSignal): Promise<void> => {
+  async #ensureImage(spec: InstanceSpec, signal?: AbortSignal): Promise<void> {
     const ref = imageReference(spec.image);
     try {
-      await engine.request("GET", `/images/${ref}/json`, { signal });
+      await this.#engine.request("GET", `/images/${ref}/json`, { signal });
       return;
     } catch (err) {
       if (signal?.aborted) throw err;
@@ -71,179 +230,42 @@ export function dockerRuntime(options: DockerRuntimeOptions): PerformerRuntime {
       }
     }
     const started = performance.now();
-    log("info", "pulling performer image", { image: ref });
+    this.#log("info", "pulling performer image", { image: ref });
     const { repository, tag, digest } = spec.image;
     try {
-      await engine.pullImage(repository, digest ?? tag, {
-        timeoutMs: options.pullTimeoutMs,
+      await this.#engine.pullImage(repository, digest ?? tag, {
+        timeoutMs: this.#pullTimeoutMs,
         signal,
       });
     } catch (err) {
       if (signal?.aborted) throw err;
       throw engineFailure("ImagePullFailed", `Cannot pull image "${ref}"`, err);
     }
-    log("info", "pulled performer image", { image: ref, ms: elapsed(started) });
-  };
+    this.#log("info", "pulled performer image", { image: ref, ms: elapsed(started) });
+  }
 
   /** Best-effort force removal of a container this runtime failed to hand out. */
-  const discard = async (id: string) => {
-    await engine.request("DELETE", `/containers/${id}`, { query: { force: true, v: true } })
+  async #discard(id: string): Promise<void> {
+    await this.#engine.request("DELETE", `/containers/${id}`, { query: { force: true, v: true } })
       .catch((err) =>
-        log("warn", "cannot remove a half-created performer container", { id, error: err })
+        this.#log("warn", "cannot remove a half-created performer container", { id, error: err })
       );
-  };
+  }
 
   /** Starts the created container `id` and reads its instance back. */
-  const startCreated = async (id: string, name: string, signal?: AbortSignal) => {
+  async #startCreated(id: string, name: string, signal?: AbortSignal): Promise<PerformerInstance> {
     try {
-      await engine.request("POST", `/containers/${id}/start`, { signal });
+      await this.#engine.request("POST", `/containers/${id}/start`, { signal });
     } catch (err) {
       if (signal?.aborted) throw err;
       throw engineFailure("StartFailed", `Cannot start container "${name}"`, err);
     }
-    const instance = instanceOf(await inspectContainer(id, signal), network);
+    const instance = instanceOf(await this.#inspectContainer(id, signal), this.#network);
     if (!instance) {
       throw new DockerRuntimeError("StartFailed", `Container "${name}" lost its labels`);
     }
     return instance;
-  };
-
-  return {
-    mode: "docker",
-
-    async create(spec, signal) {
-      const started = performance.now();
-      signal?.throwIfAborted();
-      validateSpec(spec);
-      const { env, replaced } = containerEnv(spec);
-      const name = containerName(spec);
-      const fields = { container: name, avs: spec.avsAddress, performerId: spec.performerId };
-      if (replaced.length > 0) {
-        log("warn", "performer env entries replaced by the runtime's own", { ...fields, replaced });
-      }
-      await ensureImage(spec, signal);
-      signal?.throwIfAborted();
-      let id: string;
-      try {
-        const body = createBody(spec, { executorId, env, network });
-        // Not cancellable: cancelled after the engine created it, the container would be
-        // left without anyone knowing its id. A cancel is seen at start, which removes it.
-        id = (await engine.request<{ Id: string }>("POST", "/containers/create", {
-          query: { name },
-          body,
-        })).Id;
-      } catch (err) {
-        throw engineFailure(
-          isNameConflict(err) ? "NameConflict" : "CreateFailed",
-          `Cannot create container "${name}"`,
-          err,
-        );
-      }
-      try {
-        const instance = await startCreated(id, name, signal);
-        log("info", "performer container started", {
-          ...fields,
-          id: id.slice(0, 12),
-          image: imageReference(spec.image),
-          endpoint: instance.endpoint,
-          ms: elapsed(started),
-        });
-        return instance;
-      } catch (err) {
-        // The caller gets no instance to remove: remove it here. The engine's reason for a
-        // failed start is in the error, so nothing is lost that the container would show.
-        await discard(id);
-        if (signal?.aborted || err instanceof DockerRuntimeError) throw err;
-        throw engineFailure("StartFailed", `Cannot read back container "${name}"`, err);
-      }
-    },
-
-    async inspect(instance): Promise<RuntimeState> {
-      try {
-        return runtimeStateOf(await inspectContainer(instance.resourceId));
-      } catch (err) {
-        if (isNotFound(err)) return goneState(instance.resourceId);
-        throw engineFailure("EngineError", `Cannot inspect performer ${instance.performerId}`, err);
-      }
-    },
-
-    async restart(instance) {
-      const id = instance.resourceId;
-      try {
-        // POST restart keeps the container, so its logs and earlier exit stay inspectable.
-        await engine.request("POST", `/containers/${id}/restart`, {
-          query: { t: grace },
-          timeoutMs: stopTimeoutMs,
-        });
-        const inspected = await inspectContainer(id);
-        const restarted = { ...instance, endpoint: instanceOf(inspected, network)?.endpoint ?? "" };
-        if (!restarted.endpoint) {
-          const state = runtimeStateOf(inspected);
-          throw new DockerRuntimeError(
-            "StartFailed",
-            `Performer ${instance.performerId} has no endpoint after a restart (${state.detail})`,
-          );
-        }
-        log("info", "performer container restarted", {
-          performerId: instance.performerId,
-          id: id.slice(0, 12),
-          endpoint: restarted.endpoint,
-        });
-        return restarted;
-      } catch (err) {
-        if (err instanceof DockerRuntimeError) throw err;
-        const reason = isNotFound(err) ? "NotFound" : "EngineError";
-        throw engineFailure(reason, `Cannot restart performer ${instance.performerId}`, err);
-      }
-    },
-
-    async remove(instance) {
-      const id = instance.resourceId;
-      try {
-        // Stop first, so the performer gets SIGTERM and its grace; a forced delete kills.
-        await engine.request("POST", `/containers/${id}/stop`, {
-          query: { t: grace },
-          timeoutMs: stopTimeoutMs,
-        });
-        await engine.request("DELETE", `/containers/${id}`, { query: { force: true, v: true } });
-      } catch (err) {
-        if (isNotFound(err)) return;
-        throw engineFailure("EngineError", `Cannot remove performer ${instance.performerId}`, err);
-      }
-      log("info", "performer container removed", {
-        performerId: instance.performerId,
-        id: id.slice(0, 12),
-      });
-    },
-
-    async listOwned() {
-      const filters = JSON.stringify({ label: [executorSelector(executorId)] });
-      try {
-        const listed = await engine.request<{ Id: string }[]>("GET", "/containers/json", {
-          query: { all: true, filters },
-        });
-        const found: PerformerInstance[] = [];
-        for (const { Id } of listed) {
-          // Removed between the list and the inspect: nothing to adopt.
-          const inspected = await inspectContainer(Id).catch((err) => {
-            if (isNotFound(err)) return undefined;
-            throw err;
-          });
-          const instance = inspected && instanceOf(inspected, network);
-          if (instance) found.push(instance);
-          else if (inspected) log("warn", "owned container without performer labels", { id: Id });
-        }
-        return found;
-      } catch (err) {
-        throw engineFailure("EngineError", "Cannot list this executor's performer containers", err);
-      }
-    },
-
-    close() {
-      engine.close();
-      return Promise.resolve();
-    },
-  };
+  }
 }
 
 function isNotFound(err: unknown): boolean {

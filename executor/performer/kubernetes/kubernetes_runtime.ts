@@ -37,7 +37,7 @@ import {
 import type { WatchCache } from "./_watch_cache.ts";
 import { apiFailure, KubernetesRuntimeError } from "./errors.ts";
 
-/** Options of `kubernetesRuntime`. */
+/** Options of `KubernetesRuntime.connect`. */
 export interface KubernetesRuntimeOptions {
   kubeConfig: k8s.KubeConfig;
   /** Where the Performers go (config `kubernetes.namespace`). */
@@ -56,35 +56,6 @@ export interface KubernetesRuntimeOptions {
 
 const MERGE_PATCH = k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch);
 
-/**
- * Connects (the API server answers, the CRD is installed, Performers may be listed — within the
- * connection timeout), starts the watch cache and returns the kubernetes-mode runtime.
- */
-export async function kubernetesRuntime(
-  options: KubernetesRuntimeOptions,
-): Promise<PerformerRuntime> {
-  if (!options.executorId) throw new TypeError("kubernetesRuntime needs a non-empty executorId");
-  const log: Logger = options.log ?? (() => {});
-  const group = options.crdGroup ?? GROUP;
-  const version = options.crdVersion ?? VERSION;
-  const started = performance.now();
-  const { custom, cache, server } = await connect({
-    kubeConfig: options.kubeConfig,
-    namespace: options.namespace,
-    executorId: options.executorId,
-    group,
-    version,
-    timeoutMs: options.connectionTimeoutMs,
-    log,
-  });
-  log("info", "kubernetes runtime connected", {
-    server,
-    namespace: options.namespace,
-    ms: elapsed(started),
-  });
-  return new KubernetesRuntime({ ...options, log, group, version, custom, cache });
-}
-
 interface Resolved {
   log: Logger;
   group: string;
@@ -93,12 +64,40 @@ interface Resolved {
   cache: WatchCache;
 }
 
-class KubernetesRuntime implements PerformerRuntime {
+/** The kubernetes-mode runtime; `KubernetesRuntime.connect` makes one. */
+export class KubernetesRuntime implements PerformerRuntime {
   readonly mode = "kubernetes" as const;
   readonly #o: KubernetesRuntimeOptions & Resolved;
   readonly #api: { group: string; version: string; plural: string; namespace: string };
 
-  constructor(options: KubernetesRuntimeOptions & Resolved) {
+  /**
+   * Connects (the API server answers, the CRD is installed, Performers may be listed — within the
+   * connection timeout), starts the watch cache and returns the runtime.
+   */
+  static async connect(options: KubernetesRuntimeOptions): Promise<KubernetesRuntime> {
+    if (!options.executorId) throw new TypeError("KubernetesRuntime needs a non-empty executorId");
+    const log: Logger = options.log ?? (() => {});
+    const group = options.crdGroup ?? GROUP;
+    const version = options.crdVersion ?? VERSION;
+    const started = performance.now();
+    const { custom, cache, server } = await connect({
+      kubeConfig: options.kubeConfig,
+      namespace: options.namespace,
+      executorId: options.executorId,
+      group,
+      version,
+      timeoutMs: options.connectionTimeoutMs,
+      log,
+    });
+    log("info", "kubernetes runtime connected", {
+      server,
+      namespace: options.namespace,
+      ms: elapsed(started),
+    });
+    return new KubernetesRuntime({ ...options, log, group, version, custom, cache });
+  }
+
+  private constructor(options: KubernetesRuntimeOptions & Resolved) {
     this.#o = options;
     this.#api = {
       group: options.group,

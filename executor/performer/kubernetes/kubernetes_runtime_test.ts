@@ -23,7 +23,7 @@ import {
 import { kubectl } from "../../../tests/fixture/cluster.ts";
 import type { InstanceSpec, PerformerRuntime } from "../runtime.ts";
 import { KubernetesRuntimeError } from "./errors.ts";
-import { kubernetesRuntime, type KubernetesRuntimeOptions } from "./kubernetes_runtime.ts";
+import { KubernetesRuntime, type KubernetesRuntimeOptions } from "./kubernetes_runtime.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 const AVS = "0xAB12cd34000000000000000000000000000000Ef";
@@ -43,7 +43,7 @@ function helloSpec(env: Record<string, string>, patch: Partial<InstanceSpec> = {
 }
 
 function runtimeFor(env: KubeEnv, patch: Partial<KubernetesRuntimeOptions> = {}) {
-  return kubernetesRuntime({
+  return KubernetesRuntime.connect({
     kubeConfig: env.identity.kubeConfig,
     namespace: env.ns,
     executorId: EXECUTOR_ID,
