@@ -25,7 +25,7 @@ import { ecdsaVerifierForSigning } from "./chain/certificate_verifier.ts";
 import { createExecutorMetrics } from "./metrics.ts";
 import { AvsDeployer } from "./performer/avs_deployer.ts";
 import { createRuntime } from "./performer/factory.ts";
-import { type PerformerInfo, PerformerLifecycle } from "./performer/lifecycle.ts";
+import { type InstanceInfo, PerformerLifecycle } from "./performer/lifecycle.ts";
 import type { ArtifactDeployment } from "./server/deploy_artifact.ts";
 import { ManagementAuth } from "./server/management_auth.ts";
 import { managementServiceHandlers } from "./server/management_service.ts";
@@ -127,7 +127,7 @@ export async function startExecutor(
         })
         : null,
       log,
-      deployArtifact: async (request: ArtifactDeployment): Promise<PerformerInfo> => {
+      deployArtifact: async (request: ArtifactDeployment): Promise<InstanceInfo> => {
         const { config: avs, created } = await registry.ensure(request.avsAddress, request.image);
         if (created) {
           log("info", "DeployArtifact for a new AVS: serving it with avsDefaults", {

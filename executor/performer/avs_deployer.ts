@@ -19,7 +19,7 @@ import {
 import { delay, exponentialBackoff } from "../../shared/controller/mod.ts";
 import type { Logger } from "../../shared/runtime/log.ts";
 import { type EnvEntry, resolveEnv } from "./env.ts";
-import type { PerformerInfo, PerformerLifecycle } from "./lifecycle.ts";
+import type { InstanceInfo, PerformerLifecycle } from "./lifecycle.ts";
 
 const DEPLOYMENTS = ["deployments"] as const;
 
@@ -53,7 +53,7 @@ export class AvsDeployer {
     avs: AvsPerformerConfig,
     image: PerformerImage,
     extras: DeployExtras = {},
-  ): Promise<PerformerInfo> {
+  ): Promise<InstanceInfo> {
     const { serviceAccountName } = extras;
     // A service account from DeployArtifact applies even when the config has no kubernetes section.
     const kubernetes = serviceAccountName

@@ -14,14 +14,17 @@ import { CircuitBreaker } from "./circuit_breaker.ts";
 import { type AppHealth, PerformerConnection } from "./connection.ts";
 import type { InstanceSpec, PerformerInstance, PerformerRuntime } from "./runtime.ts";
 
-/** Where a performer stands in its AVS's lifecycle. */
-export type PerformerStatus = "Staged" | "InService" | "Draining";
+/**
+ * Where an instance stands among its AVS's slots: `next` (Staged), `current` (InService), or
+ * replaced and finishing its tasks (Draining). Not a Performer resource's status.
+ */
+export type SlotStatus = "Staged" | "InService" | "Draining";
 
-/** A performer as ListPerformers reports it. */
-export interface PerformerInfo {
+/** An instance with its slot status and health, as ListPerformers reports it. */
+export interface InstanceInfo {
   performerId: string;
   avsAddress: string;
-  status: PerformerStatus;
+  status: SlotStatus;
   instance: PerformerInstance;
   resourceHealthy: boolean;
   applicationHealthy: boolean;
@@ -46,7 +49,7 @@ export class DeployError extends ReasonError<DeployErrorReason> {}
 interface Managed {
   instance: PerformerInstance;
   connection: PerformerConnection;
-  status: PerformerStatus;
+  status: SlotStatus;
   inFlight: number;
   idle?: PromiseWithResolvers<void>;
   resourceHealthy: boolean;
@@ -107,7 +110,7 @@ export class PerformerLifecycle {
   async createPerformer(
     spec: Omit<InstanceSpec, "performerId">,
     signal?: AbortSignal,
-  ): Promise<PerformerInfo> {
+  ): Promise<InstanceInfo> {
     const slots = this.#slots(spec.avsAddress);
     if (slots.next) await this.#discard(slots.next, "replaced by a newer staged performer");
     const performerId = newPerformerId(spec.avsAddress);
@@ -154,7 +157,7 @@ export class PerformerLifecycle {
   async deploy(
     spec: Omit<InstanceSpec, "performerId">,
     signal?: AbortSignal,
-  ): Promise<PerformerInfo> {
+  ): Promise<InstanceInfo> {
     const slots = this.#slots(spec.avsAddress);
     if (slots.deploying) {
       throw new DeployError(
@@ -216,7 +219,7 @@ export class PerformerLifecycle {
   }
 
   /** Every performer, with health checked now (nothing stale). */
-  async list(avs?: string): Promise<PerformerInfo[]> {
+  async list(avs?: string): Promise<InstanceInfo[]> {
     const all: Managed[] = [];
     for (const [key, slots] of this.#avs) {
       if (avs && key !== avs.toLowerCase()) continue;
@@ -286,7 +289,7 @@ export class PerformerLifecycle {
     await this.#o.runtime.close();
   }
 
-  #manage(instance: PerformerInstance, status: PerformerStatus): Managed {
+  #manage(instance: PerformerInstance, status: SlotStatus): Managed {
     return {
       instance,
       connection: this.#connect(instance.endpoint),
@@ -396,7 +399,7 @@ export class PerformerLifecycle {
   }
 }
 
-function info(m: Managed): PerformerInfo {
+function info(m: Managed): InstanceInfo {
   return {
     performerId: m.instance.performerId,
     avsAddress: m.instance.avsAddress,

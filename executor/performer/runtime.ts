@@ -3,6 +3,22 @@
  * — as a container through the Docker Engine API (docker mode) or as a `Performer` resource that
  * the operator turns into a pod (kubernetes mode). The lifecycle above it (current/next slots,
  * blue-green deploys, health, draining) is the same for both: see `lifecycle.ts`.
+ *
+ * Names, each for one thing:
+ * - performer: the AVS's code behind `PerformerService` (what `sdk/` helps write).
+ * - `Performer` (`shared/api/performer.ts`): the custom resource, with its `PerformerSpec`,
+ *   `PerformerStatus` and `PerformerPhase`; `PerformerResource` (`kubernetes/`) is one as read
+ *   from the API server. (The `PerformerStatus` of `shared/proto/gen` is the legacy HealthCheck's
+ *   enum on the wire.)
+ * - `PerformerInstance`: one running copy of a performer, a container or a `Performer` resource,
+ *   named by its `performerId`; `InstanceSpec` is what to start, `RuntimeState` the runtime's
+ *   view of it.
+ * - `PerformerRuntime`: what starts and removes instances; `DockerRuntime` or
+ *   `KubernetesRuntime`, made by `factory.ts`.
+ * - `PerformerLifecycle`: per AVS a `current` and a `next` slot; an instance's `SlotStatus`
+ *   (Staged, InService, Draining) and health make its `InstanceInfo`, what ListPerformers lists.
+ * - `PerformerConnection`: the gRPC channel to one instance.
+ * - `PerformerImage` (config): repository, tag and digest; `image.ts` parses and writes references.
  * @module
  */
 

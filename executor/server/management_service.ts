@@ -9,7 +9,7 @@
 
 import * as grpc from "@grpc/grpc-js";
 import type { Logger } from "../../shared/runtime/log.ts";
-import type { PerformerInfo, PerformerLifecycle } from "../performer/lifecycle.ts";
+import type { InstanceInfo, PerformerLifecycle } from "../performer/lifecycle.ts";
 import { sameAddress } from "../signing/ecdsa.ts";
 import { TaskError } from "../task/errors.ts";
 import {
@@ -28,7 +28,7 @@ export interface ManagementDeps {
   /** null when management auth is off. */
   auth: ManagementAuth | null;
   /** Blue-green deploys an artifact (creating its AVS if needed); resolves with the performer. */
-  deployArtifact(deployment: ArtifactDeployment): Promise<PerformerInfo>;
+  deployArtifact(deployment: ArtifactDeployment): Promise<InstanceInfo>;
   log?: Logger;
 }
 
@@ -113,7 +113,7 @@ export function managementServiceHandlers(
   return impl;
 }
 
-function toMessage(p: PerformerInfo) {
+function toMessage(p: InstanceInfo) {
   return {
     performerId: p.performerId,
     avsAddress: p.avsAddress,
