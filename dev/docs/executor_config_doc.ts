@@ -100,6 +100,8 @@ export function renderExecutorConfigDoc(): string {
     code(d.contracts.taskMailbox),
     code(d.contracts.ecdsaCertificateVerifier),
     code(d.contracts.bn254CertificateVerifier),
+    d.contracts.allocationManager ? code(d.contracts.allocationManager) : "—",
+    d.contracts.keyRegistrar ? code(d.contracts.keyRegistrar) : "—",
   ]);
   return [
     generatedHeader("shared/config/executor_config.ts"),
@@ -119,7 +121,15 @@ export function renderExecutorConfigDoc(): string {
     CHAINS_INTRO,
     "",
     table(
-      ["Chain id", "Chain", "TaskMailbox", "ECDSACertificateVerifier", "BN254CertificateVerifier"],
+      [
+        "Chain id",
+        "Chain",
+        "TaskMailbox",
+        "ECDSACertificateVerifier",
+        "BN254CertificateVerifier",
+        "AllocationManager",
+        "KeyRegistrar",
+      ],
       chains,
     ),
     "",
@@ -170,6 +180,15 @@ const INTRO = [
       "known: its address from `overrideContracts.ecdsaCertificateVerifier` or from the known " +
       "deployment of `l1Chain.chainId` (below), and its version from " +
       "`overrideContracts.ecdsaCertificateVerifier.version` or read through `l1Chain.rpcUrl`.",
+  ),
+  bullet(
+    "Trust mode: with `l1Chain.rpcUrl` and an AllocationManager and KeyRegistrar (from the " +
+      "known deployment of `l1Chain.chainId` or from `overrideContracts`), the executor runs " +
+      "in chain mode and checks every task against EigenLayer at its block, as Ponos does; " +
+      "`avsPerformers[].aggregators` and `signingCurve` are then not used. Without " +
+      "`l1Chain.rpcUrl` it runs offline, trusting the aggregators listed per AVS (an " +
+      "`l1Chain.rpcUrl` without those two contracts also runs offline, with a warning). See " +
+      "[architecture.md](architecture.md#chain-backed-trust).",
   ),
   bullet(
     "A key with a default takes it when absent. A section with `default {}` may be left out: " +

@@ -10,6 +10,7 @@
 
 import { z } from "zod";
 import { address, chainId, requiredOr } from "./_fields.ts";
+import { durationMs } from "./duration.ts";
 
 const RPC_PROTOCOLS = new Set(["http:", "https:", "ws:", "wss:"]);
 
@@ -50,13 +51,27 @@ export const L1ChainConfig = z.strictObject({
     isRpcUrl,
     "must be an http(s) or ws(s) URL, e.g. https://rpc.example.com",
   ).optional().meta({
-    description: "JSON-RPC endpoint of the L1 (http, https, ws or wss). Used to read the ECDSA " +
-      "certificate verifier's version() when overrideContracts does not give it. Never echoed " +
-      "in errors; logged as scheme://host only, since URLs often hold API keys.",
+    description: "JSON-RPC endpoint of the L1 (http, https, ws or wss). Set, with the " +
+      "AllocationManager and KeyRegistrar known (a known deployment of chainId, or " +
+      "overrideContracts), the executor runs in chain mode: every task is checked against " +
+      "EigenLayer at its task_block_number, as Ponos does (the aggregator's key in KeyRegistrar " +
+      "for the AVS's aggregator operator set, this operator's key in the task's operator set, " +
+      "the set's curve), from a cache that follows the chain's events; avsPerformers[]." +
+      "aggregators and signingCurve are then not used. Unset: offline mode, aggregators trusted " +
+      "from the config. Also reads the ECDSA certificate verifier's version() when " +
+      "overrideContracts does not give it. Never echoed in errors; logged as scheme://host " +
+      "only, since URLs often hold API keys.",
+  }),
+  pollInterval: durationMs("2s").meta({
+    description: "Chain mode: how often the executor asks the L1 for new blocks and applies the " +
+      "registration events in them (1 request when nothing changed, 3 per batch of new blocks, " +
+      "however many tasks arrive). A task whose block is newer than the last one read makes " +
+      "it read at once. Tasks are refused (UNAVAILABLE) once nothing could be read for " +
+      "10 × pollInterval, and at least 30s.",
   }),
 }, { error: requiredOr("an object with chainId and rpcUrl") }).meta({
   description: "The L1 chain (Ponos key, now used): which EigenLayer deployment the result " +
-    "signatures are verified by.",
+    "signatures are verified by, and, with rpcUrl, where tasks are checked (chain mode).",
 });
 /** The validated `l1Chain`. */
 export type L1ChainConfig = z.output<typeof L1ChainConfig>;
@@ -109,6 +124,20 @@ const verifierVersion = z.union([
 
 /** Contract addresses that win over the known deployment of `l1Chain.chainId`. */
 export const OverrideContracts = z.strictObject({
+  allocationManager: z.strictObject({
+    address: address.meta({ description: "The AllocationManager (proxy) address." }),
+  }).optional().meta({
+    description: "EigenLayer's AllocationManager: chain mode reads each AVS's registrar from " +
+      "it (getAVSRegistrar, AVSRegistrarSet events). Needed for chain mode on a chain without " +
+      "a known deployment.",
+  }),
+  keyRegistrar: z.strictObject({
+    address: address.meta({ description: "The KeyRegistrar (proxy) address." }),
+  }).optional().meta({
+    description: "EigenLayer's KeyRegistrar: chain mode reads operator sets' curve types and " +
+      "operators' keys from it (and its OperatorSetConfigured, KeyRegistered and " +
+      "KeyDeregistered events). Needed for chain mode on a chain without a known deployment.",
+  }),
   taskMailbox: TaskMailboxOverride.optional().meta({
     description: "The TaskMailbox (Ponos key).",
   }),

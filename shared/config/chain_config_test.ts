@@ -15,9 +15,13 @@ Deno.test("l1Chain: chainId and rpcUrl are kept; rpcUrl may be http(s) or ws(s),
     assert.deepEqual(load(doc({ l1Chain: { chainId: 1, rpcUrl } })).config.l1Chain, {
       chainId: 1,
       rpcUrl,
+      pollInterval: 2000,
     });
   }
-  assert.deepEqual(load(doc({ l1Chain: { chainId: 31337 } })).config.l1Chain, { chainId: 31337 });
+  assert.deepEqual(load(doc({ l1Chain: { chainId: 31337 } })).config.l1Chain, {
+    chainId: 31337,
+    pollInterval: 2000,
+  });
   assert.equal(load(doc({})).config.l1Chain, undefined);
 });
 
@@ -139,7 +143,36 @@ Deno.test("overrideContracts: certificate verifiers are strictly validated", () 
   assert.deepEqual(at({ bn254CertificateVerifier: { address: VERIFIER, version: "1" } }), [
     "overrideContracts.bn254CertificateVerifier.version: unknown key",
   ]);
-  assert.deepEqual(at({ allocationManager: { address: VERIFIER } }), [
-    "overrideContracts.allocationManager: unknown key",
+  assert.deepEqual(at({ delegationManager: { address: VERIFIER } }), [
+    "overrideContracts.delegationManager: unknown key",
+  ]);
+});
+
+Deno.test("chain mode's keys: l1Chain.pollInterval, overrideContracts.allocationManager and keyRegistrar", () => {
+  const loaded = load(doc({
+    l1Chain: { chainId: 31337, rpcUrl: "http://localhost:8545", pollInterval: "500ms" },
+    overrideContracts: {
+      allocationManager: { address: MAILBOX },
+      keyRegistrar: { address: VERIFIER },
+    },
+  }));
+  assert.equal(loaded.config.l1Chain?.pollInterval, 500);
+  assert.deepEqual(loaded.config.overrideContracts, {
+    allocationManager: { address: MAILBOX },
+    keyRegistrar: { address: VERIFIER },
+  });
+  assert.deepEqual(loaded.warnings, []);
+  const at = (extra: Record<string, unknown>) => problemsOf(doc(extra));
+  assert.deepEqual(at({ l1Chain: { chainId: 1, pollInterval: 2 } }), [
+    'l1Chain.pollInterval: must be a duration string such as "30s" (got number)',
+  ]);
+  assert.deepEqual(at({ overrideContracts: { allocationManager: { address: "0x12" } } }), [
+    "overrideContracts.allocationManager.address: must be a 0x-prefixed address of 40 hex digits",
+  ]);
+  assert.deepEqual(at({ overrideContracts: { keyRegistrar: {} } }), [
+    "overrideContracts.keyRegistrar.address: required",
+  ]);
+  assert.deepEqual(at({ overrideContracts: { keyRegistrar: { address: VERIFIER, abi: "" } } }), [
+    "overrideContracts.keyRegistrar.abi: unknown key",
   ]);
 });

@@ -168,6 +168,41 @@ export function resolveCertificateVerifiers(config: ContractsConfigView): Resolv
   return out;
 }
 
+/** The core contracts chain mode reads, when both resolve. */
+export interface ResolvedChainContracts {
+  allocationManager: ResolvedContract;
+  keyRegistrar: ResolvedContract;
+}
+
+/**
+ * The AllocationManager and KeyRegistrar of a config (`overrideContracts` wins over the known
+ * deployment of `l1Chain.chainId`), and what is missing when one does not resolve.
+ */
+export function resolveChainContracts(
+  config: ContractsConfigView,
+): { contracts: ResolvedChainContracts; missing?: undefined } | {
+  contracts?: undefined;
+  missing: ("allocationManager" | "keyRegistrar")[];
+} {
+  const chainId = config.l1Chain?.chainId;
+  const known = knownDeployment(chainId)?.contracts;
+  const knownSource: ContractSource = `known deployment for chain ${chainId ?? 0}`;
+  const overrides = config.overrideContracts ?? {};
+  const pick = (name: "allocationManager" | "keyRegistrar"): ResolvedContract | undefined => {
+    const override = overrides[name]?.address;
+    if (override !== undefined) return { address: override, source: "overrideContracts" };
+    const fromTable = known?.[name];
+    return fromTable === undefined ? undefined : { address: fromTable, source: knownSource };
+  };
+  const allocationManager = pick("allocationManager");
+  const keyRegistrar = pick("keyRegistrar");
+  if (allocationManager && keyRegistrar) return { contracts: { allocationManager, keyRegistrar } };
+  const missing: ("allocationManager" | "keyRegistrar")[] = [];
+  if (!allocationManager) missing.push("allocationManager");
+  if (!keyRegistrar) missing.push("keyRegistrar");
+  return { missing };
+}
+
 /**
  * The version EigenLayer's contracts put in their EIP-712 domain: the first character of
  * `version()` (SemVerMixin `_majorVersion`), e.g. "1" for "1.0.0".

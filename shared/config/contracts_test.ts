@@ -5,6 +5,7 @@ import {
   KNOWN_DEPLOYMENTS,
   majorVersion,
   resolveCertificateVerifiers,
+  resolveChainContracts,
 } from "./contracts.ts";
 import { BLS_KEY, docWith, ECDSA_KEY, load, problemsOf } from "./_testing.ts";
 
@@ -154,4 +155,35 @@ Deno.test("ECDSA rule: explicit signingCurve, avsDefaults, and BN254-only config
   assert.deepEqual(problemsOf(docWith({})), [
     "operator.signingKeys: at least one of ecdsa or bls must be set",
   ]);
+});
+
+Deno.test("chain contracts: AllocationManager and KeyRegistrar from the known L1s or overrides", () => {
+  const at = (extra: Record<string, unknown>) =>
+    resolveChainContracts(load({ ...docWith({ bls: BLS_KEY }), ...extra }).config);
+  const sepolia = "known deployment for chain 11155111";
+  assert.deepEqual(at({ l1Chain: { chainId: 11155111 } }), {
+    contracts: {
+      allocationManager: { address: "0x42583067658071247ec8ce0a516a58f682002d07", source: sepolia },
+      keyRegistrar: { address: "0xa4db30d08d8bbca00d40600bee9f029984db162a", source: sepolia },
+    },
+  });
+  assert.deepEqual(
+    at({
+      l1Chain: { chainId: 1 },
+      overrideContracts: { keyRegistrar: { address: VERIFIER } },
+    }).contracts?.keyRegistrar,
+    { address: VERIFIER, source: "overrideContracts" },
+  );
+  // L2s and local chains have none: chain mode needs both overrides there.
+  assert.deepEqual(at({ l1Chain: { chainId: 8453 } }), {
+    missing: ["allocationManager", "keyRegistrar"],
+  });
+  assert.deepEqual(
+    at({
+      l1Chain: { chainId: 31337 },
+      overrideContracts: { allocationManager: { address: MAILBOX } },
+    }),
+    { missing: ["keyRegistrar"] },
+  );
+  assert.deepEqual(at({}), { missing: ["allocationManager", "keyRegistrar"] });
 });

@@ -150,12 +150,15 @@ export const AvsPerformerConfig = z.strictObject({
   }),
   kubernetes: PerformerKubernetesConfig.optional(),
   aggregators: z.array(TrustedAggregator).default([]).meta({
-    description: "Aggregators whose tasks are accepted for this AVS. Tasks from others are " +
-      "refused (PERMISSION_DENIED); an empty list refuses every task.",
+    description: "Offline mode (no l1Chain.rpcUrl): aggregators whose tasks are accepted for " +
+      "this AVS. Tasks from others are refused (PERMISSION_DENIED); an empty list refuses " +
+      "every task. Not used in chain mode, where the aggregator is the one holding the key " +
+      "KeyRegistrar has for the AVS's aggregator operator set at the task's block.",
   }),
   signingCurve: z.enum(["bn254", "ecdsa"]).optional().meta({
-    description:
-      "Curve of the operator set's result signatures (default: bn254 when a BLS key is configured, else ecdsa).",
+    description: "Offline mode: curve of the operator set's result signatures (default: " +
+      "bn254 when a BLS key is configured, else ecdsa). In chain mode the task's operator set's " +
+      "curve type in KeyRegistrar is used instead.",
   }),
   maxConcurrentTasks: z.int().min(1).default(64).meta({
     description: "Tasks of this AVS in flight at once; more are refused (RESOURCE_EXHAUSTED).",

@@ -52,7 +52,11 @@ Deno.test("a typical Ponos executor config loads, with a warning per Ponos-only 
   assert.ok(warnings.some((w) => w.startsWith("avsPerformers[0].workerCount:")));
   assert.equal(config.avsPerformers[0].signingCurve, "bn254", "signingCurve is kept, not ignored");
   // l1Chain is a setting now: kept, no warning.
-  assert.deepEqual(config.l1Chain, { chainId: 31337, rpcUrl: "http://localhost:8545" });
+  assert.deepEqual(config.l1Chain, {
+    chainId: 31337,
+    rpcUrl: "http://localhost:8545",
+    pollInterval: 2000,
+  });
   assert.ok(!warnings.some((w) => w.startsWith("l1Chain")));
 });
 
@@ -75,6 +79,7 @@ Deno.test("a Ponos kubernetes-mode config (Helm chart secret) loads unchanged", 
   assert.deepEqual(config.l1Chain, {
     chainId: 11155111,
     rpcUrl: "https://eth-sepolia.g.alchemy.com/v2/ponos-test-api-key",
+    pollInterval: 2000,
   });
   assert.deepEqual(config.overrideContracts?.taskMailbox, {
     address: "0xb99cc53e8db7018f557606c2a5b066527bf96b26",
