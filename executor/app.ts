@@ -1,9 +1,10 @@
 /**
- * The executor's composition root — wiring only: config → keys, certificate verifier, store,
- * AVS registry, performer runtime (docker or kubernetes, by the config's one deployment mode) →
- * lifecycle and deployer (adoption, recovery) → gRPC services (task path, management) and HTTP
- * endpoints. `stop()` drains: health goes NOT_SERVING, in-flight tasks finish (up to the drain
- * timeout), then performers are kept or removed as configured.
+ * The executor's composition root — wiring only: config → keys, certificate verifier, chain
+ * mode (when `l1Chain.rpcUrl` is set), store, AVS registry, performer runtime (docker or
+ * kubernetes, by the config's one deployment mode) → lifecycle and deployer (adoption, recovery)
+ * → gRPC services (task path, management) and HTTP endpoints. `stop()` drains: health goes
+ * NOT_SERVING, in-flight tasks finish (up to the drain timeout), then performers are kept or
+ * removed as configured.
  * @module
  */
 
@@ -22,6 +23,7 @@ import { type Endpoints, serveEndpoints } from "../shared/runtime/http_endpoints
 import type { Logger } from "../shared/runtime/log.ts";
 import { AvsRegistry } from "./avs_registry.ts";
 import { ecdsaVerifierForSigning } from "./chain/certificate_verifier.ts";
+import { startChainMode } from "./chain/chain_mode.ts";
 import { createExecutorMetrics } from "./metrics.ts";
 import { AvsDeployer } from "./performer/avs_deployer.ts";
 import { createRuntime } from "./performer/factory.ts";
@@ -63,6 +65,8 @@ export async function startExecutor(
   const mode = deploymentModeOf(config);
   const keys = await loadSigningKeys(config.operator.signingKeys, { baseDir: options.baseDir });
   const ecdsaVerifier = await ecdsaVerifierForSigning(config, { log });
+  // Chain mode (l1Chain.rpcUrl): tasks are checked against EigenLayer; else offline mode.
+  const chain = await startChainMode(config, { log, keys, ecdsaVerifier });
   const authWarning = managementAuthDisabledWarning(config);
   if (authWarning) log("warn", authWarning);
   await Deno.mkdir(resolvePath(options.baseDir, config.storage.path), { recursive: true });
@@ -99,6 +103,7 @@ export async function startExecutor(
     processed: processedTasks(kv, config.storage.retention),
     limits: registry.limits,
     runTask: lifecycle.runTask.bind(lifecycle),
+    authorize: chain?.authorize,
     log,
   };
   const proto = executorProto().eigenlayer.hourglass.v1;
@@ -167,6 +172,8 @@ export async function startExecutor(
     avs: registry.all().map((e) => e.config.avsAddress),
     ecdsaCertificateVerifier: ecdsaVerifier?.address,
     certificateVerifierVersion: ecdsaVerifier?.version,
+    trust: chain ? "chain" : "config",
+    ...chain?.describe,
   });
   return {
     grpcPort: taskServer.port,
@@ -186,6 +193,7 @@ export async function startExecutor(
         drainTimeoutMs: grace,
       });
       await endpoints.shutdown();
+      chain?.stop();
       kv.close();
       log("info", "executor stopped");
     },

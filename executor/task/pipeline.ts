@@ -28,6 +28,16 @@ export interface AvsTaskSettings {
   taskTimeoutMs: number;
 }
 
+/**
+ * Decides whether a submission is trusted, before anything is held, and which curve its result
+ * is signed with; throws TaskError. Offline mode: {@linkcode trustConfiguredAggregators}; chain
+ * mode: `executor/chain/chain_trust.ts`, from EigenLayer at the task's block.
+ */
+export type AuthorizeTask = (
+  task: TaskSubmissionMessage,
+  settings: AvsTaskSettings,
+) => Promise<{ scheme: SignatureScheme }>;
+
 /** Runs a task on the AVS's current performer; throws TaskError. */
 export type RunTask = (
   avsAddress: string,
@@ -46,6 +56,8 @@ export interface TaskDeps {
   processed: ProcessedTasks;
   limits: ConcurrencyLimits;
   runTask: RunTask;
+  /** Who may submit and how results are signed; default: the config's aggregators (offline). */
+  authorize?: AuthorizeTask;
   log?: Logger;
 }
 
@@ -76,7 +88,7 @@ export async function executeSubmission(
   const deadline = Math.min(options.deadline ?? Infinity, Date.now() + settings.taskTimeoutMs);
   // The aggregator's signature is checked before anything is held: a forged copy of a genuine
   // (public) task id must neither claim the id nor take a concurrency slot from the genuine one.
-  verifyAggregator(task, settings);
+  const { scheme } = await (deps.authorize ?? trustConfiguredAggregators)(task, settings);
   const release = deps.limits.tryAcquire(avsKey);
   if (!release) {
     throw new TaskError(
@@ -88,7 +100,7 @@ export async function executeSubmission(
     if (!(await deps.processed.claim(task.taskId))) {
       throw new TaskError("AlreadyExists", `Task ${task.taskId} was already received`);
     }
-    return await runClaimed(deps, task, settings, { deadline, signal: options.signal });
+    return await runClaimed(deps, task, scheme, { deadline, signal: options.signal });
   } finally {
     release();
   }
@@ -97,7 +109,7 @@ export async function executeSubmission(
 async function runClaimed(
   deps: TaskDeps,
   task: TaskSubmissionMessage,
-  settings: AvsTaskSettings,
+  scheme: SignatureScheme,
   options: { deadline: number; signal: AbortSignal },
 ): Promise<TaskResultMessage> {
   let ran = false;
@@ -110,7 +122,7 @@ async function runClaimed(
       payload: task.payload,
     }, options);
     ran = true;
-    const result = sign(deps, task, output, settings.scheme);
+    const result = sign(deps, task, output, scheme);
     await deps.processed.finish(task.taskId, "done");
     return result;
   } catch (err) {
@@ -123,6 +135,18 @@ async function runClaimed(
       cause: err,
     });
   }
+}
+
+/**
+ * Offline mode: the aggregator must be listed in the AVS's `aggregators` and its signature
+ * verify against that entry; results are signed with the configured curve.
+ */
+export function trustConfiguredAggregators(
+  task: TaskSubmissionMessage,
+  settings: AvsTaskSettings,
+): Promise<{ scheme: SignatureScheme }> {
+  verifyAggregator(task, settings);
+  return Promise.resolve({ scheme: settings.scheme });
 }
 
 function verifyAggregator(task: TaskSubmissionMessage, settings: AvsTaskSettings): void {

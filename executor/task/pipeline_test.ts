@@ -125,6 +125,28 @@ Deno.test("BN254: an aggregator's BLS signature is accepted and results are BLS-
   processed.close();
 });
 
+Deno.test("authorize (chain mode) decides before any claim, and its curve signs the result", async () => {
+  const { deps, calls, processed } = await setup({ scheme: "ecdsa", aggregators: [] });
+  const seen: string[] = [];
+  deps.authorize = (t) => {
+    seen.push(t.taskId);
+    if (t.operatorSetId === 9) {
+      return Promise.reject(new TaskError("PermissionDenied", "not on chain"));
+    }
+    return Promise.resolve({ scheme: "bn254" });
+  };
+  // Not listed in the (empty) config list, but the chain says yes: BN254 result.
+  const t = task({}, strangerKey);
+  const result = await executeSubmission(deps, t, { signal });
+  assert.equal(result.resultSignature.length, 64, "signed with the curve authorize returned");
+  const refused = task({ operatorSetId: 9 });
+  assert.equal(await code(executeSubmission(deps, refused, { signal })), "PermissionDenied");
+  assert.equal(await processed.state(refused.taskId), undefined, "not claimed");
+  assert.deepEqual(seen, [t.taskId, refused.taskId]);
+  assert.deepEqual(calls, [t.taskId]);
+  processed.close();
+});
+
 Deno.test("a duplicate task id is refused, even when both arrive at once", async () => {
   const { deps, calls, processed } = await setup({}, async (_avs, t) => {
     calls.push(t.taskId);
