@@ -101,7 +101,8 @@ export const Affinity = z.strictObject({
   podAntiAffinity: PodAffinity.optional(),
 }).meta({ description: "Pod affinity rules (core/v1 Affinity), passed to the pod." });
 
-const KeyRef = z.strictObject({
+/** core/v1 SecretKeySelector and ConfigMapKeySelector: one key of a Secret or ConfigMap. */
+export const KeyRef = z.strictObject({
   name: z.string().min(1).meta({ description: "Name of the Secret or ConfigMap." }),
   key: z.string().min(1).meta({ description: "Key within it." }),
   optional: z.boolean().optional().meta({

@@ -1,6 +1,7 @@
 /**
- * The executor's configuration: one zod schema, shared by the executor (which runs it) and the
- * operator side (kubernetes mode builds Performer specs from the same types).
+ * The executor's configuration: one zod schema, from which the loader (`load.ts`) validates and
+ * `deno task docs` writes docs/executor-config.md. The fields it shares with the operator's
+ * settings (`operator_config.ts`) come from `_fields.ts`.
  *
  * Keys keep the Ponos spelling (camelCase) so existing executor configs load; the Ponos keys we
  * do not act on are handled in `ponos_compat.ts` before this strict schema sees the document.
@@ -10,9 +11,16 @@
 import { GROUP, VERSION } from "../api/performer.ts";
 import { z } from "zod";
 import { HardwareRequirements, ImagePullPolicy, SchedulingConfig } from "../api/performer.ts";
-import { ResourceRequirements } from "../api/core_types.ts";
+import { KeyRef as CoreKeyRef, ResourceRequirements } from "../api/core_types.ts";
 import { durationMs } from "./duration.ts";
-import { address, requiredOr } from "./_fields.ts";
+import {
+  address,
+  kubeConfigPath,
+  logFormat,
+  logLevel,
+  namespaceName,
+  requiredOr,
+} from "./_fields.ts";
 import { L1ChainConfig, OverrideContracts } from "./chain_config.ts";
 import { crossFieldIssues, defaultDeploymentMode } from "./cross_field.ts";
 
@@ -34,11 +42,11 @@ export const DeploymentMode = z.enum(["docker", "kubernetes"]);
 /** A deployment mode. */
 export type DeploymentMode = z.output<typeof DeploymentMode>;
 
-const KeyRef = z.strictObject({
-  name: z.string().min(1).meta({
+/** The core Secret/ConfigMap key reference, without `optional`: the executor does not pass it on. */
+const KeyRef = CoreKeyRef.omit({ optional: true }).extend({
+  name: CoreKeyRef.shape.name.meta({
     description: "Name of the Secret or ConfigMap, in the performer's namespace.",
   }),
-  key: z.string().min(1).meta({ description: "Key within it." }),
 });
 
 /** One environment variable of a performer: exactly one source. */
@@ -239,14 +247,10 @@ export const OperatorConfig = z.strictObject({
 
 /** Cluster access for kubernetes mode. */
 export const KubernetesConfig = z.strictObject({
-  namespace: z.string({ error: requiredOr("a namespace name") }).regex(
-    /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/,
-    "must be a valid namespace name",
-  ).meta({ description: "Namespace the executor creates its Performers in." }),
-  kubeConfigPath: z.string().optional().meta({
-    description: "A kubeconfig file. Unset: the pod's service account inside a pod, else " +
-      "KUBECONFIG or ~/.kube/config, as kubectl looks.",
+  namespace: namespaceName.meta({
+    description: "Namespace the executor creates its Performers in.",
   }),
+  kubeConfigPath,
   inCluster: z.boolean().default(false).meta({
     description: "Use the pod's service account even where no pod is detected.",
   }),
@@ -305,12 +309,8 @@ export const ExecutorConfig = z.strictObject({
     description: "Port of /healthz, /readyz (ready once every AVS has a performer in service) " +
       "and /metrics.",
   }),
-  logLevel: z.enum(["debug", "info", "warn", "error"]).default("info").meta({
-    description: "Lowest level logged.",
-  }),
-  logFormat: z.enum(["json", "text"]).default("json").meta({
-    description: "Log lines on stderr: one JSON object each, or text with key=value fields.",
-  }),
+  logLevel,
+  logFormat,
   operator: OperatorConfig,
   avsPerformers: z.array(AvsPerformerConfig, { error: requiredOr("a list") }).prefault([]).meta({
     description: "The AVSs this executor serves from start-up, one performer each. May be " +
