@@ -172,7 +172,7 @@ Deno.test("issuing stays fast with many outstanding tokens (no scan per issue)",
   assert.ok(ms < 2_000, `40,000 tokens took ${ms.toFixed(0)} ms`);
 });
 
-Deno.test('canonical request bytes drop proto3 defaults only: "" and "0" differ', async () => {
+Deno.test('canonical request bytes drop proto3 defaults only: "" and "0" differ', () => {
   const service = executorProto().eigenlayer.hourglass.v1.ExecutorManagementService.service;
   const serialize = service.RemovePerformer.requestSerialize;
   const empty = canonicalRequestBytes(serialize, { performerId: "" });
