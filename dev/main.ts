@@ -1,11 +1,13 @@
 /**
  * `deno task dev`: the whole system on this machine. A real local control plane (etcd +
  * kube-apiserver), the node simulator (so performer pods run as local processes), a local
- * EigenLayer chain (anvil with the genuine TaskMailbox and certificate verifiers), the operator,
- * and an executor in kubernetes mode serving the sample performer for two AVSs — one signing
- * results with ECDSA, one with BN254; then a signed sample task through each, with the results
- * checked against the digests the deployed certificate verifiers compute (`eth_call`), and where
- * everything runs.
+ * EigenLayer chain (anvil with the genuine EigenLayer core, TaskMailbox and certificate
+ * verifiers) with the Hourglass scenario on it (an AVS with its registrar, an ECDSA aggregator
+ * set, an ECDSA and a BN254 executor set, an aggregator and an executor operator with keys in
+ * KeyRegistrar), the operator, and an executor in kubernetes mode and chain mode serving the
+ * sample performer for that AVS with the executor operator's registered keys; then a sample task
+ * signed by the registered aggregator for each executor set, with the results checked against
+ * the digests the deployed certificate verifiers compute (`eth_call`), and where everything runs.
  *
  *   deno task dev          keep running until Ctrl-C (then nothing is left behind)
  *   deno task dev --once   exit 0 after the round trip
@@ -20,7 +22,8 @@ import { startNodeSimulator } from "./node_sim/simulator.ts";
 import { EXECUTOR_PERMISSIONS, OPERATOR_PERMISSIONS } from "./permissions.ts";
 import { executorClient, signedSubmission } from "./aggregator_client.ts";
 import { type Abi, bytesToHex, createPublicClient, type Hex, hexToBytes, http } from "viem";
-import { startLocalChain } from "./chain/local_chain.ts";
+import { createChainClient, startLocalChain } from "./chain/local_chain.ts";
+import { type ChainScenario, deployHourglassScenario } from "./chain/scenario.ts";
 import { Bn254Key, verifyBn254 } from "../executor/signing/bn254.ts";
 import { EcdsaKey, recoverAddress } from "../executor/signing/ecdsa.ts";
 import { encryptEip2335Keystore } from "../executor/signing/eip2335_keystore.ts";
@@ -32,17 +35,8 @@ import { shutdownSignal } from "../shared/runtime/shutdown_signal.ts";
 const once = Deno.args.includes("--once");
 const ROOT = new URL("../", import.meta.url).pathname;
 const NAMESPACE = "hourglass-demo";
-/** The sample AVSs: one whose operator set signs with ECDSA, one with BN254. */
-const AVS = {
-  ecdsa: "0xCE2Ac75bE2E0951F1F7B288c7a6A9BfB6c331DC4",
-  bn254: "0x7a2088a1bFc9d81c55368AE168C2C02570cB814F",
-} as const;
-// Local demo keys: public test values, never use them for anything real.
-const OPERATOR_KEY_HEX = "0x" + "11".repeat(32);
-const OPERATOR_BLS_SCALAR = 0x0b15_5eed_0000_0000_0000_0000_0000_0001n;
-const AGGREGATOR_KEY = EcdsaKey.fromHex("0x" + "22".repeat(32));
-const operatorKey = EcdsaKey.fromHex(OPERATOR_KEY_HEX);
-const operatorBls = Bn254Key.fromScalar(OPERATOR_BLS_SCALAR);
+/** The scenario's executor operator sets: one signs results with ECDSA, one with BN254. */
+const SAMPLE_SETS = { ecdsa: 1, bn254: 2 } as const;
 
 const say = (line: string) => console.error(`[dev] ${line}`);
 const started = Date.now();
@@ -56,6 +50,21 @@ const chain = await startLocalChain({ log: (line) => say(line) }).catch(async (e
   await cluster.stop();
   throw err;
 });
+// The scenario's keys are public test values derived from labels: never use them for real.
+const scenario: ChainScenario = await deployHourglassScenario({
+  ...chain,
+  client: createChainClient(chain.rpcUrl),
+}).catch(async (err) => {
+  await chain.stop();
+  await cluster.stop();
+  throw err;
+});
+const operatorKey = EcdsaKey.fromHex(scenario.executor.keys[SAMPLE_SETS.ecdsa].privateKey);
+const operatorBls = Bn254Key.fromBytes(
+  hexToBytes(scenario.executor.keys[SAMPLE_SETS.bn254].privateKey),
+);
+const aggregatorKey = EcdsaKey.fromHex(scenario.aggregator.keys[0].privateKey);
+say(`Hourglass scenario deployed: AVS ${scenario.avs.address} (block ${scenario.readyAt})`);
 const children: { name: string; child: Deno.ChildProcess }[] = [];
 let sim: Awaited<ReturnType<typeof startNodeSimulator>> | undefined;
 
@@ -126,26 +135,41 @@ try {
 
   const client = executorClient(`127.0.0.1:${ports.grpc}`);
   const samples: string[] = [];
+  // Tasks belong to a block: the aggregator's key and the operator's are read at it.
+  const taskBlock = (await createChainClient(chain.rpcUrl).getBlock({ blockTag: "latest" }))
+    .number;
   for (const curve of ["ecdsa", "bn254"] as const) {
     const task = signedSubmission({
-      avsAddress: AVS[curve],
-      executorAddress: operatorKey.address,
+      avsAddress: scenario.avs.address,
+      executorAddress: scenario.executor.account.address,
+      aggregatorAddress: scenario.aggregator.account.address,
+      operatorSetId: SAMPLE_SETS[curve],
+      taskBlockNumber: String(taskBlock),
       payload: new TextEncoder().encode(
         JSON.stringify({ text: `hello from hourglass (${curve})` }),
       ),
-    }, AGGREGATOR_KEY);
+    }, aggregatorKey);
     const result = await client.submit(task);
     samples.push(await describeResult(curve, task, result));
   }
   client.close();
-  const signsFor = await executorSigningDomain();
+  const signsFor = await executorStartLine();
   console.log(`
 Local EigenLayer chain
   chain id:                          ${chain.chainId} (RPC ${chain.rpcUrl})
   ECDSA certificate verifier:        ${chain.contracts.ecdsaCertificateVerifier} (version ${chain.versions.ecdsaCertificateVerifier})
   BN254 certificate verifier:        ${chain.contracts.bn254CertificateVerifier} (version ${chain.versions.bn254CertificateVerifier})
   TaskMailbox:                       ${chain.contracts.taskMailbox}
+  AllocationManager:                 ${chain.contracts.allocationManager}
+  KeyRegistrar:                      ${chain.contracts.keyRegistrar}
   the executor signs ECDSA results for verifier ${signsFor.address}, version ${signsFor.version}
+
+Hourglass scenario (through EigenLayer's real functions; the keys are public test values)
+  AVS:                               ${scenario.avs.address} (registrar ${scenario.registrar})
+  operator sets:                     0 ECDSA (aggregators), 1 ECDSA, 2 BN254 (executors)
+  aggregator:                        ${scenario.aggregator.account.address} (ECDSA key ${aggregatorKey.address} in set 0)
+  executor operator:                 ${scenario.executor.account.address} (ECDSA key ${operatorKey.address} in set 1, BN254 key in set 2)
+  the executor checks tasks against the chain (trust: ${signsFor.trust}) at their block, from block ${signsFor.startBlock} on
 ${samples.join("")}
 Where everything runs
   KUBECONFIG=${cluster.kubeconfigPath}
@@ -175,35 +199,37 @@ Deno.exit(0);
 async function executorConfig(ports: { grpc: number; management: number; http: number }) {
   // A fast KDF: the keystore only lives in the demo's own directory.
   const blsKeystore = await encryptEip2335Keystore(
-    hexToBytes(`0x${OPERATOR_BLS_SCALAR.toString(16).padStart(64, "0")}`),
+    hexToBytes(scenario.executor.keys[SAMPLE_SETS.bn254].privateKey),
     "dev",
     { scrypt: { n: 1024, r: 8, p: 1 }, curveType: "bn254" },
   );
-  const performer = (avsAddress: string, signingCurve: "ecdsa" | "bn254") => ({
-    avsAddress,
-    image: { repository: "hourglass/hello-performer", tag: "v1" },
-    deploymentMode: "kubernetes",
-    envs: [{ name: "HELLO_VERSION", value: "v1" }],
-    aggregators: [{ address: AGGREGATOR_KEY.address }],
-    signingCurve,
-    // The executor runs outside the cluster: Service DNS names do not resolve here.
-    kubernetes: { connectVia: "podIP" },
-  });
   return {
     grpcPort: ports.grpc,
     managementServerGrpcPort: ports.management,
     httpPort: ports.http,
+    // The executor operator and the keys it registered in KeyRegistrar for sets 1 and 2.
     operator: {
-      address: operatorKey.address,
+      address: scenario.executor.account.address,
       signingKeys: {
-        ecdsa: { privateKey: OPERATOR_KEY_HEX },
+        ecdsa: { privateKey: scenario.executor.keys[SAMPLE_SETS.ecdsa].privateKey },
         bls: { keystore: JSON.stringify(blsKeystore), password: "dev" },
       },
     },
-    avsPerformers: [performer(AVS.ecdsa, "ecdsa"), performer(AVS.bn254, "bn254")],
-    // The executor reads the ECDSA verifier's version() from the chain at start-up.
+    // No aggregators and no signingCurve: in chain mode both come from EigenLayer.
+    avsPerformers: [{
+      avsAddress: scenario.avs.address,
+      image: { repository: "hourglass/hello-performer", tag: "v1" },
+      deploymentMode: "kubernetes",
+      envs: [{ name: "HELLO_VERSION", value: "v1" }],
+      // The executor runs outside the cluster: Service DNS names do not resolve here.
+      kubernetes: { connectVia: "podIP" },
+    }],
+    // Chain mode: tasks are checked against EigenLayer at their block through rpcUrl (and the
+    // ECDSA verifier's version() is read from it at start-up).
     l1Chain: { chainId: chain.chainId, rpcUrl: chain.rpcUrl },
     overrideContracts: {
+      allocationManager: { address: chain.contracts.allocationManager },
+      keyRegistrar: { address: chain.contracts.keyRegistrar },
       taskMailbox: { address: chain.contracts.taskMailbox },
       ecdsaCertificateVerifier: { address: chain.contracts.ecdsaCertificateVerifier },
       bn254CertificateVerifier: { address: chain.contracts.bn254CertificateVerifier },
@@ -214,13 +240,20 @@ async function executorConfig(ports: { grpc: number; management: number; http: n
   };
 }
 
-/** The ECDSA verifier and version the executor said (in its start-up log) it signs for. */
-async function executorSigningDomain(): Promise<{ address: string; version: string }> {
+/** What the executor said in its start-up log: the ECDSA verifier it signs for, its trust mode. */
+async function executorStartLine(): Promise<
+  { address: string; version: string; trust: string; startBlock: string }
+> {
   const lines = (await Deno.readTextFile(`${cluster.dir}/executor.log`)).split("\n");
   for (const line of lines) {
     if (!line.includes('"executor started"')) continue;
     const fields = JSON.parse(line);
-    return { address: fields.ecdsaCertificateVerifier, version: fields.certificateVerifierVersion };
+    return {
+      address: fields.ecdsaCertificateVerifier,
+      version: fields.certificateVerifierVersion,
+      trust: fields.trust,
+      startBlock: fields.startBlock,
+    };
   }
   throw new Error(`the executor's start-up line is missing from ${cluster.dir}/executor.log`);
 }
@@ -255,8 +288,10 @@ async function describeResult(
     ? recoverAddress(digest, result.resultSignature) === operatorKey.address
     : verifyBn254(digest, result.resultSignature, operatorBls.publicKey);
   const signer = curve === "ecdsa"
-    ? `${operatorKey.address} (ECDSA)`
-    : `BLS key ${bytesToHex(operatorBls.publicKeyG1).slice(0, 18)}… (BN254)`;
+    ? `${operatorKey.address} (ECDSA key of the operator in set ${task.operatorSetId})`
+    : `BLS key ${
+      bytesToHex(operatorBls.publicKeyG1).slice(0, 18)
+    }… (BN254, set ${task.operatorSetId})`;
   return `
 Sample task ${task.taskId} (AVS ${task.avsAddress}, ${curve.toUpperCase()} operator set)
   performer output:  ${new TextDecoder().decode(result.output)}

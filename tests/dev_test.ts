@@ -1,7 +1,8 @@
 /**
  * The README's first command: `deno task dev --once` brings the whole system up on a local
- * control plane of its own, runs a signed sample task through the executor in kubernetes mode,
- * prints the result, and leaves nothing behind.
+ * control plane and a local EigenLayer chain of its own, runs a sample task signed by the
+ * scenario's registered aggregator through the executor in kubernetes mode and chain mode for
+ * each executor operator set, prints the results, and leaves nothing behind.
  */
 
 import assert from "node:assert/strict";
@@ -35,6 +36,12 @@ Deno.test(
       /BN254 operator set\)\n(.*\n){3}.*bn254CertificateVerifier digest \(eth_call\): yes/,
     );
     assert.match(stdout, /chain id: +31337 \(RPC (http:\/\/127\.0\.0\.1:\d+)\)/);
+    // Chain mode: the aggregator and the operator sets are the scenario's, read from EigenLayer.
+    assert.match(
+      stdout,
+      /the executor checks tasks against the chain \(trust: chain\) at their block/,
+    );
+    assert.match(stdout, /aggregator: +0x[0-9a-fA-F]{40} \(ECDSA key 0x[0-9a-fA-F]{40} in set 0\)/);
     const verifier = /ECDSA certificate verifier: +(0x[0-9a-fA-F]{40}) \(version (\S+)\)/.exec(
       stdout,
     );
