@@ -7,6 +7,9 @@ import {
   renderExecutorConfigDoc,
 } from "./executor_config_doc.ts";
 import { GENERATED_DOCS, staleDocs } from "./main.ts";
+import { operatorConfigRows, renderOperatorConfigDoc } from "./operator_config_doc.ts";
+import { OPERATOR_SETTINGS, OperatorConfig } from "../../shared/config/operator_config.ts";
+import { loadOperatorConfig, parseOperatorCommandLine } from "../../shared/config/operator_load.ts";
 import { specRows, statusRows } from "./performer_api_doc.ts";
 
 Deno.test("the committed docs are what `deno task docs` generates", async () => {
@@ -137,3 +140,29 @@ function valueAt(value: unknown, path: string): unknown {
     value,
   );
 }
+
+Deno.test("every operator setting has a row with its flag, variable, key and description", () => {
+  const doc = renderOperatorConfigDoc();
+  for (const s of OPERATOR_SETTINGS) {
+    assert.ok(
+      doc.includes(`| \`--${s.flag}\``) && doc.includes(`\`${s.env}\``) &&
+        doc.includes(`\`${s.key}\``),
+      s.key,
+    );
+  }
+  const undocumented = operatorConfigRows().filter((r) => r.description.trim() === "");
+  assert.deepEqual(undocumented.map((r) => r.path), [], "add .meta({ description })");
+});
+
+Deno.test("the operator's example file loads, and gives the defaults", async () => {
+  const yaml = /```yaml\n([^]*?)```/.exec(renderOperatorConfigDoc())?.[1];
+  assert.ok(yaml, "the page has an example file");
+  const path = await Deno.makeTempFile({ suffix: ".yaml" });
+  try {
+    await Deno.writeTextFile(path, yaml);
+    const config = await loadOperatorConfig(parseOperatorCommandLine(["--config", path]));
+    assert.deepEqual(config, OperatorConfig.parse({}));
+  } finally {
+    await Deno.remove(path);
+  }
+});

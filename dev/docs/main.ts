@@ -1,6 +1,7 @@
 /**
- * `deno task docs`: writes the generated reference pages under `docs/` (the executor config and
- * the Performer API), from the zod schemas the code itself validates with.
+ * `deno task docs`: writes the generated reference pages under `docs/` (the executor config, the
+ * operator's settings and the Performer API), from the zod schemas the code itself validates
+ * with.
  *
  *   deno task docs           write them
  *   deno task docs --check   exit 1, naming each stale file, instead of writing
@@ -8,11 +9,13 @@
  */
 
 import { EXECUTOR_CONFIG_DOC, renderExecutorConfigDoc } from "./executor_config_doc.ts";
+import { OPERATOR_CONFIG_DOC, renderOperatorConfigDoc } from "./operator_config_doc.ts";
 import { PERFORMER_API_DOC, renderPerformerApiDoc } from "./performer_api_doc.ts";
 
 /** Every generated page: its path (relative to the repository root) and its renderer. */
 export const GENERATED_DOCS: readonly { path: string; render: () => string }[] = [
   { path: EXECUTOR_CONFIG_DOC, render: renderExecutorConfigDoc },
+  { path: OPERATOR_CONFIG_DOC, render: renderOperatorConfigDoc },
   { path: PERFORMER_API_DOC, render: renderPerformerApiDoc },
 ];
 

@@ -157,6 +157,10 @@ export function rulesOf(node: SchemaNode, options: WalkOptions = {}): string[] {
     (min, max) => min === 1 && max === undefined ? "non-empty" : range(min, max, "characters"),
   );
   pushRange(rules, numberBounds(node), (min, max) => range(min, max));
+  const above = num(node.exclusiveMinimum);
+  const below = num(node.exclusiveMaximum);
+  if (above !== undefined) rules.push(`greater than ${above}`);
+  if (below !== undefined) rules.push(`less than ${below}`);
   pushRange(
     rules,
     [num(node.minItems), num(node.maxItems)],

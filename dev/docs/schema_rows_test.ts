@@ -9,6 +9,7 @@ Deno.test("rows follow the schema: nesting, lists, maps, presence and defaults",
     properties: {
       name: { type: "string", minLength: 1, description: "The name." },
       port: { type: "integer", minimum: 1, maximum: 65535, default: 9090 },
+      rate: { type: "number", exclusiveMinimum: 0, exclusiveMaximum: 1 },
       items: {
         type: "array",
         minItems: 1,
@@ -20,6 +21,7 @@ Deno.test("rows follow the schema: nesting, lists, maps, presence and defaults",
   assert.deepEqual(rows.map((r) => [r.path, r.type, r.presence, r.rules.join("; ")]), [
     ["spec.name", "string", "required", "non-empty"],
     ["spec.port", "integer", "default `9090`", "1 to 65535"],
+    ["spec.rate", "number", "optional", "greater than 0; less than 1"],
     ["spec.items", "[]object", "optional", "at least 1 item"],
     ["spec.items[].id", "string", "optional", "pattern `^x$`"],
     ["spec.labels", "map[string]string", "optional", ""],
