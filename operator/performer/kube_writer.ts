@@ -1,6 +1,10 @@
 /**
  * The reconciler's writes, through `@kubernetes/client-node`: the narrow interface the
  * reconciler depends on, and its implementation against the API server.
+ *
+ * Every write takes the reconcile's AbortSignal (`WriteOptions`) and hands it to its request
+ * (`kubeCall`'s `{ signal }`), so a reconcile that times out, or an operator that stops, cancels
+ * its requests in flight instead of leaving them to finish after the reconcile gave up.
  * @module
  */
 
@@ -11,25 +15,72 @@ import { FIELD_MANAGER } from "./labels.ts";
 import type { RawPerformer } from "./performer_object.ts";
 import type { PerformerEvent } from "./plan.ts";
 
+/** Options of every write. */
+export interface WriteOptions {
+  /** The reconcile's signal: aborting it cancels the request, even in flight. */
+  signal: AbortSignal;
+}
+
 /** Every write the Performer reconciler makes. */
 export interface PerformerWriter {
   /** Creates a pod; undefined if one of that name already exists. */
-  createPod(namespace: string, pod: k8s.V1Pod): Promise<k8s.V1Pod | undefined>;
+  createPod(
+    namespace: string,
+    pod: k8s.V1Pod,
+    options: WriteOptions,
+  ): Promise<k8s.V1Pod | undefined>;
   /** Deletes a pod (if it still has `uid`); returns it (terminating), or undefined if gone. */
-  deletePod(namespace: string, name: string, uid?: string): Promise<k8s.V1Pod | undefined>;
-  createService(namespace: string, service: k8s.V1Service): Promise<k8s.V1Service | undefined>;
-  patchService(namespace: string, name: string, patch: object): Promise<k8s.V1Service>;
-  deleteService(namespace: string, name: string, uid?: string): Promise<void>;
+  deletePod(
+    namespace: string,
+    name: string,
+    uid: string | undefined,
+    options: WriteOptions,
+  ): Promise<k8s.V1Pod | undefined>;
+  /** Creates a Service; undefined if one of that name already exists. */
+  createService(
+    namespace: string,
+    service: k8s.V1Service,
+    options: WriteOptions,
+  ): Promise<k8s.V1Service | undefined>;
+  /** JSON-merge-patches a Service. */
+  patchService(
+    namespace: string,
+    name: string,
+    patch: object,
+    options: WriteOptions,
+  ): Promise<k8s.V1Service>;
+  /** Deletes a Service (if it still has `uid`); done if it is gone. */
+  deleteService(
+    namespace: string,
+    name: string,
+    uid: string | undefined,
+    options: WriteOptions,
+  ): Promise<void>;
   /** JSON-merge-patches the status subresource. */
-  patchStatus(namespace: string, name: string, patch: object): Promise<RawPerformer>;
+  patchStatus(
+    namespace: string,
+    name: string,
+    patch: object,
+    options: WriteOptions,
+  ): Promise<RawPerformer>;
   /** Applies a JSON patch to the Performer (used for finalizers). */
-  jsonPatchPerformer(namespace: string, name: string, ops: object[]): Promise<RawPerformer>;
+  jsonPatchPerformer(
+    namespace: string,
+    name: string,
+    ops: object[],
+    options: WriteOptions,
+  ): Promise<RawPerformer>;
   /** Records a Kubernetes Event about the Performer. */
-  recordEvent(performer: RawPerformer, event: PerformerEvent): Promise<void>;
+  recordEvent(performer: RawPerformer, event: PerformerEvent, options: WriteOptions): Promise<void>;
 }
 
-const MERGE = k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch);
-const JSON_PATCH = k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.JsonPatch);
+/** Per-call options with a patch's Content-Type, after those `kubeCall` passes (the signal). */
+function patchAs(
+  strategy: k8s.PatchStrategy,
+  options: k8s.ConfigurationOptions | undefined,
+): k8s.ConfigurationOptions {
+  return k8s.setHeaderOptions("Content-Type", strategy, options);
+}
 
 /** Creates the writer over the given API clients. */
 export function kubePerformerWriter(
@@ -37,123 +88,126 @@ export function kubePerformerWriter(
   custom: k8s.CustomObjectsApi,
   reportingInstance: string,
 ): PerformerWriter {
+  const crd = { group: GROUP, version: VERSION, plural: PLURAL, fieldManager: FIELD_MANAGER };
   return {
-    async createPod(namespace, pod) {
+    async createPod(namespace, pod, options) {
       const action = `Cannot create pod "${namespace}/${pod.metadata?.name}"`;
       try {
         return await kubeCall(
           action,
-          () => core.createNamespacedPod({ namespace, body: pod, fieldManager: FIELD_MANAGER }),
+          (o) => core.createNamespacedPod({ namespace, body: pod, fieldManager: FIELD_MANAGER }, o),
+          options,
         );
       } catch (err) {
         if (isAlreadyExists(err)) return undefined;
         throw err;
       }
     },
-    async deletePod(namespace, name, uid) {
+    async deletePod(namespace, name, uid, options) {
       try {
         return await kubeCall(
           `Cannot delete pod "${namespace}/${name}"`,
-          () => core.deleteNamespacedPod({ name, namespace, body: { preconditions: { uid } } }),
+          (o) => core.deleteNamespacedPod({ name, namespace, body: { preconditions: { uid } } }, o),
+          options,
         );
       } catch (err) {
         if (isNotFound(err)) return undefined;
         throw err;
       }
     },
-    async createService(namespace, service) {
+    async createService(namespace, service, options) {
       const action = `Cannot create service "${namespace}/${service.metadata?.name}"`;
+      const body = { namespace, body: service, fieldManager: FIELD_MANAGER };
       try {
-        return await kubeCall(
-          action,
-          () =>
-            core.createNamespacedService({ namespace, body: service, fieldManager: FIELD_MANAGER }),
-        );
+        return await kubeCall(action, (o) => core.createNamespacedService(body, o), options);
       } catch (err) {
         if (isAlreadyExists(err)) return undefined;
         throw err;
       }
     },
-    patchService(namespace, name, patch) {
+    patchService(namespace, name, patch, options) {
       return kubeCall(
         `Cannot update service "${namespace}/${name}"`,
-        () =>
+        (o) =>
           core.patchNamespacedService(
             { name, namespace, body: patch, fieldManager: FIELD_MANAGER },
-            MERGE,
+            patchAs(k8s.PatchStrategy.MergePatch, o),
           ),
+        options,
       );
     },
-    async deleteService(namespace, name, uid) {
+    async deleteService(namespace, name, uid, options) {
       try {
         await kubeCall(
           `Cannot delete service "${namespace}/${name}"`,
-          () => core.deleteNamespacedService({ name, namespace, body: { preconditions: { uid } } }),
+          (o) =>
+            core.deleteNamespacedService({ name, namespace, body: { preconditions: { uid } } }, o),
+          options,
         );
       } catch (err) {
         if (!isNotFound(err)) throw err;
       }
     },
-    patchStatus(namespace, name, patch) {
+    patchStatus(namespace, name, patch, options) {
       return kubeCall(
         `Cannot update the status of performer "${namespace}/${name}"`,
-        () =>
-          custom.patchNamespacedCustomObjectStatus({
-            group: GROUP,
-            version: VERSION,
-            plural: PLURAL,
-            namespace,
-            name,
-            body: patch,
-            fieldManager: FIELD_MANAGER,
-          }, MERGE),
+        (o) =>
+          custom.patchNamespacedCustomObjectStatus(
+            { ...crd, namespace, name, body: patch },
+            patchAs(k8s.PatchStrategy.MergePatch, o),
+          ),
+        options,
       );
     },
-    jsonPatchPerformer(namespace, name, ops) {
+    jsonPatchPerformer(namespace, name, ops, options) {
       return kubeCall(
         `Cannot update performer "${namespace}/${name}"`,
-        () =>
-          custom.patchNamespacedCustomObject({
-            group: GROUP,
-            version: VERSION,
-            plural: PLURAL,
-            namespace,
-            name,
-            body: ops,
-            fieldManager: FIELD_MANAGER,
-          }, JSON_PATCH),
+        (o) =>
+          custom.patchNamespacedCustomObject(
+            { ...crd, namespace, name, body: ops },
+            patchAs(k8s.PatchStrategy.JsonPatch, o),
+          ),
+        options,
       );
     },
-    async recordEvent(performer, event) {
+    async recordEvent(performer, event, options) {
       const meta = performer.metadata ?? {};
-      const now = new Date();
+      const body = eventFor(performer, event, reportingInstance);
       await kubeCall(
         `Cannot record event ${event.reason} on "${meta.namespace}/${meta.name}"`,
-        () =>
-          core.createNamespacedEvent({
-            namespace: meta.namespace!,
-            body: {
-              metadata: { generateName: `${meta.name}.`, namespace: meta.namespace },
-              involvedObject: {
-                apiVersion: performer.apiVersion ?? `${GROUP}/${VERSION}`,
-                kind: performer.kind ?? "Performer",
-                name: meta.name,
-                namespace: meta.namespace,
-                uid: meta.uid,
-                resourceVersion: meta.resourceVersion,
-              },
-              type: event.type,
-              reason: event.reason,
-              message: event.message.slice(0, 1024),
-              source: { component: FIELD_MANAGER },
-              reportingComponent: FIELD_MANAGER,
-              reportingInstance,
-              firstTimestamp: now,
-              lastTimestamp: now,
-              count: 1,
-            },
-          }),
+        (o) => core.createNamespacedEvent({ namespace: meta.namespace!, body }, o),
+        options,
       );
     },
+  };
+}
+
+/** A core/v1 Event about `performer`, reported by this operator instance. */
+function eventFor(
+  performer: RawPerformer,
+  event: PerformerEvent,
+  reportingInstance: string,
+): k8s.CoreV1Event {
+  const meta = performer.metadata ?? {};
+  const now = new Date();
+  return {
+    metadata: { generateName: `${meta.name}.`, namespace: meta.namespace },
+    involvedObject: {
+      apiVersion: performer.apiVersion ?? `${GROUP}/${VERSION}`,
+      kind: performer.kind ?? "Performer",
+      name: meta.name,
+      namespace: meta.namespace,
+      uid: meta.uid,
+      resourceVersion: meta.resourceVersion,
+    },
+    type: event.type,
+    reason: event.reason,
+    message: event.message.slice(0, 1024),
+    source: { component: FIELD_MANAGER },
+    reportingComponent: FIELD_MANAGER,
+    reportingInstance,
+    firstTimestamp: now,
+    lastTimestamp: now,
+    count: 1,
   };
 }

@@ -7,6 +7,9 @@
  * deleted, and the finalizer is removed only once none of them is left — so cleanup does not
  * depend on the garbage collector. Each step is idempotent; a failed step is retried.
  *
+ * Every write gets the reconcile's AbortSignal (`WriteOptions`): a reconcile that times out (or
+ * an operator that stops) cancels its requests in flight, fails, and is retried with back-off.
+ *
  * The caches are read-only here. The writer the manager passes in records each write's result in
  * the informers' caches (`recording_writer.ts`), so the next reconcile, which may run before the
  * watch event of our own write arrives, does not repeat it.
@@ -25,7 +28,7 @@ import {
 } from "../../shared/controller/mod.ts";
 import { canonicalJson } from "./builders.ts";
 import { FINALIZER, LABEL } from "./labels.ts";
-import type { PerformerWriter } from "./kube_writer.ts";
+import type { PerformerWriter, WriteOptions } from "./kube_writer.ts";
 import { parsePerformer, type RawPerformer } from "./performer_object.ts";
 import {
   type ChildAction,
@@ -55,18 +58,21 @@ export interface ReconcilerDeps {
 const TERMINATING_RECHECK_MS = 2_000;
 
 /** Creates the reconcile function for Performer keys (`namespace/name`). */
-export function performerReconciler(deps: ReconcilerDeps): (key: string) => Promise<Action> {
+export function performerReconciler(
+  deps: ReconcilerDeps,
+): (key: string, signal: AbortSignal) => Promise<Action> {
   const recentEvents = new Map<string, number>();
-  return async (key) => {
+  return async (key, signal) => {
+    const w: WriteOptions = { signal };
     const raw = deps.caches.performers.get(key);
     if (!raw) return AWAIT_CHANGE;
-    if (raw.metadata?.deletionTimestamp) return await finalize(deps, raw);
-    const current = await ensureFinalizer(deps, raw);
+    if (raw.metadata?.deletionTimestamp) return await finalize(deps, raw, w);
+    const current = await ensureFinalizer(deps, raw, w);
     let performer;
     try {
       performer = parsePerformer(current);
     } catch (err) {
-      if (err instanceof TerminalError) await reportInvalidSpec(deps, current, err);
+      if (err instanceof TerminalError) await reportInvalidSpec(deps, current, err, w);
       throw err;
     }
     const plan = planReconcile(
@@ -75,18 +81,19 @@ export function performerReconciler(deps: ReconcilerDeps): (key: string) => Prom
       (deps.now ?? (() => new Date()))(),
     );
     try {
-      for (const action of plan.actions) await apply(deps, performer.metadata.namespace, action);
+      for (const action of plan.actions) {
+        await apply(deps, performer.metadata.namespace, action, w);
+      }
     } catch (err) {
       // Tell users why nothing happens (e.g. a quota or a missing service account), then retry.
       const failure = { reason: "ReconcileError", message: errorText(err) };
       const generation = current.metadata?.generation;
-      await writeStatus(deps, current, withDegraded(plan.status, failure, generation)).catch(
-        () => {},
-      );
+      const status = withDegraded(plan.status, failure, generation);
+      await writeStatus(deps, current, status, w).catch(() => {});
       throw err;
     }
-    await recordEvents(deps, current, plan.events, recentEvents);
-    await writeStatus(deps, current, plan.status);
+    await recordEvents(deps, current, plan.events, recentEvents, w);
+    await writeStatus(deps, current, plan.status, w);
     return AWAIT_CHANGE;
   };
 }
@@ -102,7 +109,11 @@ function observe(caches: PerformerCaches, key: string): Observed {
   };
 }
 
-async function ensureFinalizer(deps: ReconcilerDeps, raw: RawPerformer): Promise<RawPerformer> {
+async function ensureFinalizer(
+  deps: ReconcilerDeps,
+  raw: RawPerformer,
+  w: WriteOptions,
+): Promise<RawPerformer> {
   const finalizers = raw.metadata?.finalizers ?? [];
   if (finalizers.includes(FINALIZER)) return raw;
   // The resourceVersion test makes the patch fail, rather than drop a finalizer someone else
@@ -113,10 +124,15 @@ async function ensureFinalizer(deps: ReconcilerDeps, raw: RawPerformer): Promise
       ? { op: "add", path: "/metadata/finalizers", value: [FINALIZER] }
       : { op: "add", path: "/metadata/finalizers/-", value: FINALIZER },
   ];
-  return await deps.writer.jsonPatchPerformer(raw.metadata!.namespace!, raw.metadata!.name!, ops);
+  return await deps.writer.jsonPatchPerformer(
+    raw.metadata!.namespace!,
+    raw.metadata!.name!,
+    ops,
+    w,
+  );
 }
 
-async function finalize(deps: ReconcilerDeps, raw: RawPerformer): Promise<Action> {
+async function finalize(deps: ReconcilerDeps, raw: RawPerformer, w: WriteOptions): Promise<Action> {
   const finalizers = raw.metadata?.finalizers ?? [];
   const index = finalizers.indexOf(FINALIZER);
   if (index < 0) return AWAIT_CHANGE;
@@ -125,38 +141,43 @@ async function finalize(deps: ReconcilerDeps, raw: RawPerformer): Promise<Action
   const name = raw.metadata!.name!;
   const status = (raw.status ?? {}) as PerformerStatus;
   if (status.phase !== "Terminating") {
-    await writeStatus(deps, raw, { ...status, phase: "Terminating", ready: false });
+    await writeStatus(deps, raw, { ...status, phase: "Terminating", ready: false }, w);
   }
   // Only the uid is needed: deletion must work even for a spec that no longer validates.
   const { actions, remaining } = planDeletion(raw.metadata!.uid!, observe(deps.caches, key));
-  for (const action of actions) await apply(deps, namespace, action);
+  for (const action of actions) await apply(deps, namespace, action, w);
   if (remaining > 0) return { requeueAfterMs: TERMINATING_RECHECK_MS };
   await deps.writer.jsonPatchPerformer(namespace, name, [
     { op: "test", path: `/metadata/finalizers/${index}`, value: FINALIZER },
     { op: "remove", path: `/metadata/finalizers/${index}` },
-  ]);
+  ], w);
   deps.log?.("info", "performer cleaned up", { performer: key });
   return AWAIT_CHANGE;
 }
 
-async function apply(deps: ReconcilerDeps, namespace: string, action: ChildAction): Promise<void> {
+async function apply(
+  deps: ReconcilerDeps,
+  namespace: string,
+  action: ChildAction,
+  w: WriteOptions,
+): Promise<void> {
   const { writer } = deps;
   deps.log?.("info", "applying", { namespace, action: action.kind, name: nameOf(action) });
   switch (action.kind) {
     case "createPod":
-      await writer.createPod(namespace, action.pod);
+      await writer.createPod(namespace, action.pod, w);
       return;
     case "deletePod":
-      await writer.deletePod(namespace, action.name, action.uid);
+      await writer.deletePod(namespace, action.name, action.uid, w);
       return;
     case "createService":
-      await writer.createService(namespace, action.service);
+      await writer.createService(namespace, action.service, w);
       return;
     case "patchService":
-      await writer.patchService(namespace, action.name, action.patch);
+      await writer.patchService(namespace, action.name, action.patch, w);
       return;
     case "deleteService":
-      await writer.deleteService(namespace, action.name, action.uid);
+      await writer.deleteService(namespace, action.name, action.uid, w);
       return;
   }
 }
@@ -175,22 +196,29 @@ async function writeStatus(
   deps: ReconcilerDeps,
   raw: RawPerformer,
   status: PerformerStatus,
+  w: WriteOptions,
 ): Promise<void> {
   const stored = (raw.status ?? {}) as Record<string, unknown>;
   if (canonicalJson(stored) === canonicalJson(status)) return;
   const patch: Record<string, unknown> = { ...status };
   for (const key of Object.keys(stored)) if (!(key in status)) patch[key] = null;
-  await deps.writer.patchStatus(raw.metadata!.namespace!, raw.metadata!.name!, { status: patch });
+  await deps.writer.patchStatus(
+    raw.metadata!.namespace!,
+    raw.metadata!.name!,
+    { status: patch },
+    w,
+  );
 }
 
 async function reportInvalidSpec(
   deps: ReconcilerDeps,
   raw: RawPerformer,
   err: TerminalError,
+  w: WriteOptions,
 ): Promise<void> {
   const stored = (raw.status ?? {}) as PerformerStatus;
   const failure = { reason: err.reason, message: err.message };
-  await writeStatus(deps, raw, withDegraded(stored, failure, raw.metadata?.generation));
+  await writeStatus(deps, raw, withDegraded(stored, failure, raw.metadata?.generation), w);
 }
 
 /** `status` with its Degraded condition set to True for `failure`. */
@@ -223,6 +251,7 @@ async function recordEvents(
   raw: RawPerformer,
   events: PerformerEvent[],
   recent: Map<string, number>,
+  w: WriteOptions,
 ): Promise<void> {
   const now = Date.now();
   for (const [key, at] of recent) if (now - at > 60_000) recent.delete(key);
@@ -231,7 +260,7 @@ async function recordEvents(
     if (recent.has(key)) continue;
     recent.set(key, now);
     try {
-      await deps.writer.recordEvent(raw, event);
+      await deps.writer.recordEvent(raw, event, w);
     } catch (err) {
       // Events are for people; failing to record one must not fail the reconcile.
       deps.log?.("warn", "cannot record event", { reason: event.reason, error: errorText(err) });

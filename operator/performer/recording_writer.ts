@@ -24,41 +24,41 @@ export function recordingWriter(
 ): PerformerWriter {
   const { performers, pods, services } = recorders;
   return {
-    async createPod(namespace, pod) {
-      const created = await writer.createPod(namespace, pod);
+    async createPod(namespace, pod, options) {
+      const created = await writer.createPod(namespace, pod, options);
       if (created) pods.recordWrite(created);
       return created;
     },
-    async deletePod(namespace, name, uid) {
-      const pod = await writer.deletePod(namespace, name, uid);
+    async deletePod(namespace, name, uid, options) {
+      const pod = await writer.deletePod(namespace, name, uid, options);
       if (pod?.metadata?.deletionTimestamp) pods.recordTerminating(pod);
       else pods.recordDelete(`${namespace}/${name}`);
       return pod;
     },
-    async createService(namespace, service) {
-      const created = await writer.createService(namespace, service);
+    async createService(namespace, service, options) {
+      const created = await writer.createService(namespace, service, options);
       if (created) services.recordWrite(created);
       return created;
     },
-    async patchService(namespace, name, patch) {
-      const patched = await writer.patchService(namespace, name, patch);
+    async patchService(namespace, name, patch, options) {
+      const patched = await writer.patchService(namespace, name, patch, options);
       services.recordWrite(patched);
       return patched;
     },
-    async deleteService(namespace, name, uid) {
-      await writer.deleteService(namespace, name, uid);
+    async deleteService(namespace, name, uid, options) {
+      await writer.deleteService(namespace, name, uid, options);
       services.recordDelete(`${namespace}/${name}`);
     },
-    async patchStatus(namespace, name, patch) {
-      const updated = await writer.patchStatus(namespace, name, patch);
+    async patchStatus(namespace, name, patch, options) {
+      const updated = await writer.patchStatus(namespace, name, patch, options);
       performers.recordWrite(updated);
       return updated;
     },
-    async jsonPatchPerformer(namespace, name, ops) {
-      const updated = await writer.jsonPatchPerformer(namespace, name, ops);
+    async jsonPatchPerformer(namespace, name, ops, options) {
+      const updated = await writer.jsonPatchPerformer(namespace, name, ops, options);
       performers.recordWrite(updated);
       return updated;
     },
-    recordEvent: (performer, event) => writer.recordEvent(performer, event),
+    recordEvent: (performer, event, options) => writer.recordEvent(performer, event, options),
   };
 }

@@ -8,8 +8,9 @@
  *
  * Each reconcile gets an AbortSignal that aborts at its timeout (default 60 s) or when the
  * controller stops. The runtime cannot cancel a reconcile by itself (its key stays claimed until
- * it returns), so a reconcile must pass the signal to every API call it makes: then a timed-out
- * reconcile stops its in-flight requests, fails, and is retried with back-off.
+ * it returns), so a reconcile must pass the signal to every API call it makes
+ * (`kubeCall(action, call, { signal })` in `shared/kube/errors.ts`): then a timed-out reconcile
+ * stops its in-flight requests, fails, and is retried with back-off.
  * @module
  */
 

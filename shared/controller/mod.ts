@@ -9,15 +9,18 @@
  *   per-key back-off under an overall token bucket. Its `Clock` (now and timers) is injectable, as
  *   are the controller's and the token bucket's, so tests run on fake time.
  * - `runController` runs N workers over the queue. A reconcile returns an `Action`; a
- *   `TerminalError` is not retried, anything else is, with back-off.
+ *   `TerminalError` is not retried, anything else is, with back-off. Each reconcile gets an
+ *   AbortSignal that aborts at its timeout; it passes `{ signal }` to every API call it makes
+ *   (`kubeCall` in `shared/kube/errors.ts`), so a reconcile that times out really stops.
  * - `runLeaderElection` campaigns for a Lease; `createControllerMetrics` exports the runtime's
  *   metrics under controller-runtime's names.
  * - `backoffDelay`, `exponentialBackoff`, `retry` (std's `retry` options) and `delay` are the one
  *   back-off implementation of the project; the work queue's per-key delay uses it too.
  *
  * Kubernetes client plumbing stays in `shared/kube/`: loading a kubeconfig, API clients behind a
- * rate limiter, and `KubeApiError`. The executor and the dev tools use it without any
- * controller; this folder depends on it, never the reverse.
+ * rate limiter, per-call options that tie a request to an AbortSignal, and `KubeApiError`. It is
+ * not controller runtime: the executor and the dev tools use it without any controller, and this
+ * folder depends on it, never the reverse.
  * @module
  */
 

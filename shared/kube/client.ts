@@ -1,7 +1,8 @@
 /**
  * Kubernetes client set-up shared by the operator, the executor and the dev tools: where the
  * kubeconfig comes from (explicit path, in-cluster, `KUBECONFIG`, `~/.kube/config` — as kubectl
- * looks), and API clients whose every request first waits on a client-side rate limiter.
+ * looks), API clients whose every request first waits on a client-side rate limiter, and per-call
+ * options that tie one request to an AbortSignal.
  *
  * This is client plumbing, not controller runtime: it stays here, beside `errors.ts`, and knows
  * nothing of `shared/controller/` (which depends on it). The rate limiter is any object with a
@@ -102,4 +103,31 @@ export function makeApiClient<T>(
     promiseMiddleware: middleware,
   });
   return new api(config);
+}
+
+/**
+ * Per-call options of a client-node API call that tie its request to `signal`: the request is not
+ * sent once the signal has aborted (e.g. while it waited on the rate limiter), and aborting
+ * cancels it in flight. client-node 1.x hands a request's signal to fetch but has no `signal`
+ * parameter; a call-time middleware, appended after the client's own, sets it on the request.
+ * Other per-call `options` (such as `k8s.setHeaderOptions` for a patch's Content-Type) are kept.
+ */
+export function withSignal(
+  signal: AbortSignal | undefined,
+  options?: k8s.ConfigurationOptions,
+): k8s.ConfigurationOptions | undefined {
+  if (!signal) return options;
+  const abortable: k8s.ObservableMiddleware = {
+    pre(request) {
+      if (signal.aborted) return new k8s.Observable(Promise.reject(signal.reason));
+      request.setSignal(signal);
+      return new k8s.Observable(Promise.resolve(request));
+    },
+    post: (response) => new k8s.Observable(Promise.resolve(response)),
+  };
+  return {
+    ...options,
+    middleware: [...(options?.middleware ?? []), abortable],
+    middlewareMergeStrategy: options?.middlewareMergeStrategy ?? "append",
+  };
 }

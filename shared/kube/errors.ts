@@ -5,12 +5,16 @@
  */
 
 import * as k8s from "@kubernetes/client-node";
+import { withSignal } from "./client.ts";
 
 /** A failed API call: what we tried, the HTTP status, and the server's message. */
 export class KubeApiError extends Error {
   /** HTTP status code (0 when the server was not reached). */
   readonly status: number;
-  /** Kubernetes `Status.reason`, e.g. "NotFound", "AlreadyExists", "Conflict". */
+  /**
+   * Kubernetes `Status.reason`, e.g. "NotFound", "AlreadyExists", "Conflict"; or "Unreachable"
+   * (no answer) and "Aborted" (the call's signal aborted) for failures before a status.
+   */
   readonly reason: string;
 
   constructor(
@@ -55,13 +59,36 @@ function parseStatus(body: unknown): { reason: string; message?: string } {
   return { reason: status.reason ?? "Unknown", message: status.message };
 }
 
-/** Runs a client call, turning its failures into KubeApiError. */
-export async function kubeCall<T>(action: string, call: () => Promise<T>): Promise<T> {
+/** Options of `kubeCall`. */
+export interface KubeCallOptions {
+  /** Aborts the request, even in flight; the call then fails with reason "Aborted". */
+  signal?: AbortSignal;
+}
+
+/**
+ * Runs a client call, turning its failures into KubeApiError. `call` gets the per-call options
+ * to pass to the client method (they carry `options.signal`; see `withSignal`).
+ */
+export async function kubeCall<T>(
+  action: string,
+  call: (options: k8s.ConfigurationOptions | undefined) => Promise<T>,
+  options: KubeCallOptions = {},
+): Promise<T> {
+  const { signal } = options;
   try {
-    return await call();
+    return await call(withSignal(signal));
   } catch (err) {
+    if (signal?.aborted) {
+      throw new KubeApiError(action, 0, "Aborted", `aborted: ${reasonText(signal.reason)}`, {
+        cause: signal.reason,
+      });
+    }
     throw toKubeApiError(action, err);
   }
+}
+
+function reasonText(reason: unknown): string {
+  return reason instanceof Error ? reason.message : String(reason);
 }
 
 /** True for a 404 Not Found. */
