@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { LABEL } from "../operator/performer/labels.ts";
+import { LABEL } from "../shared/api/labels.ts";
 import { describe, writesSince } from "./fixture/audit_log.ts";
 import { freshNamespace, testCluster } from "./fixture/cluster.ts";
 import { eventually } from "./fixture/eventually.ts";
