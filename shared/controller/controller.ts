@@ -49,8 +49,14 @@ export interface ControllerObserver {
 
 /** Options of a controller. */
 export interface ControllerOptions {
+  /** Name for logs and metrics, e.g. "performer". */
   name: string;
+  /** Where the keys come from; the controller shuts it down when it stops. */
   queue: WorkQueue;
+  /**
+   * Reconciles one key. `signal` aborts at the timeout or when the controller stops: pass it to
+   * every API call, or a hung call keeps the key (and a worker) busy.
+   */
   reconcile: (key: string, signal: AbortSignal) => Promise<Action>;
   /** Parallel workers (default 1); one key is never reconciled twice at once. */
   workers?: number;
