@@ -33,6 +33,7 @@
 
 import type { Address } from "viem";
 import type { Logger } from "../../shared/runtime/log.ts";
+import { ChainFollower } from "./_follower.ts";
 import { History, LruMap } from "./_history.ts";
 import type { BlockHeader, ChainEvent, ChainSource } from "./chain_source.ts";
 import {
@@ -123,13 +124,10 @@ export class CachedOperatorSetReader implements OperatorSetReader {
   readonly #options: Required<Omit<CachedReaderOptions, "log" | "source">>;
   readonly #log?: Logger;
   readonly #entries: LruMap<string, History<Value>>;
+  readonly #follower: ChainFollower;
   #window: WindowEvent[] = [];
   #windowStart = 0n;
-  #startBlock?: bigint;
-  #head?: BlockHeader;
-  /** Remembered heads, block number → hash, ascending. */
-  #remembered = new Map<bigint, string>();
-  /** Bumped whenever cached state is dropped (reorg, reset): snapshots in flight are void. */
+  /** Bumped whenever cached state is dropped (reorg, restart): snapshots in flight are void. */
   #generation = 0;
   #lastSyncAt = -Infinity;
   #lastError?: ChainReadError;
@@ -137,7 +135,7 @@ export class CachedOperatorSetReader implements OperatorSetReader {
   #inflight?: Promise<void>;
   readonly #pendingSnapshots = new Map<string, Promise<Value>>();
   #timer?: ReturnType<typeof setTimeout>;
-  #stats = { snapshots: 0, fallbacks: 0, syncs: 0, reorgs: 0, resets: 0 };
+  #stats = { snapshots: 0, fallbacks: 0, syncs: 0 };
 
   constructor(options: CachedReaderOptions) {
     this.#source = options.source;
@@ -154,6 +152,11 @@ export class CachedOperatorSetReader implements OperatorSetReader {
       now: options.now ?? Date.now,
     };
     this.#entries = new LruMap(this.#options.maxEntries);
+    this.#follower = new ChainFollower(this.#source, {
+      applied: (events) => this.#applied(events),
+      rolledBack: (fork) => this.#rolledBack(fork),
+      restarted: (head) => this.#restarted(head),
+    }, { ...this.#options, log: options.log });
   }
 
   /** Starts the poller: a sync every `pollIntervalMs`; failures are logged, then retried. */
@@ -187,14 +190,17 @@ export class CachedOperatorSetReader implements OperatorSetReader {
 
   /** What the cache holds and did. */
   stats(): CacheStats {
+    const follower = this.#follower;
     return {
-      head: this.#head?.number,
-      startBlock: this.#startBlock,
-      windowStart: this.#head ? this.#windowStart : undefined,
+      head: follower.head?.number,
+      startBlock: follower.startBlock,
+      windowStart: follower.head ? this.#windowStart : undefined,
       entries: this.#entries.size,
       windowEvents: this.#window.length,
-      rememberedBlocks: this.#remembered.size,
+      rememberedBlocks: follower.rememberedBlocks,
       evictions: this.#entries.evictions,
+      reorgs: follower.reorgs,
+      resets: follower.resets,
       ...this.#stats,
     };
   }
@@ -261,10 +267,10 @@ export class CachedOperatorSetReader implements OperatorSetReader {
    */
   async #resolve(block: bigint): Promise<bigint> {
     const behind = () =>
-      this.#head === undefined || block > this.#head.number ||
+      this.#follower.head === undefined || block > this.#follower.head.number ||
       this.#options.now() - this.#lastSyncAt > this.#options.staleAfterMs;
     if (behind()) await this.#catchUp(behind);
-    const head = this.#head!.number;
+    const head = this.#follower.head!.number;
     if (block === 0n) return head;
     if (block > head) {
       throw new ChainReadError(
@@ -328,11 +334,13 @@ export class CachedOperatorSetReader implements OperatorSetReader {
 
   async #runSync(): Promise<void> {
     try {
-      await this.#follow();
+      await this.#follower.follow();
       this.#lastSyncAt = this.#options.now();
       this.#stats.syncs++;
       if (this.#lastError !== undefined) {
-        this.#log?.("info", "reading the L1 again", { head: String(this.#head?.number) });
+        this.#log?.("info", "reading the L1 again", {
+          head: String(this.#follower.head?.number),
+        });
         this.#lastError = undefined;
       }
     } catch (err) {
@@ -350,111 +358,32 @@ export class CachedOperatorSetReader implements OperatorSetReader {
     }
   }
 
-  /** One sync: the head, continuity (reorg), then the events of the new blocks. */
-  async #follow(): Promise<void> {
-    const latest = await this.#header("latest");
-    if (this.#head === undefined) return this.#reset(latest, "start");
-    const continuity = await this.#continuity(latest);
-    if (continuity === "same") return;
-    if (continuity === "reorg" && !(await this.#rollback(latest))) return;
-    const from = this.#head.number + 1n;
-    if (latest.number < from) return; // rolled back to the new head itself
-    if (latest.number - this.#head.number > this.#options.maxCatchUpBlocks) {
-      return this.#reset(latest, "gap");
-    }
-    const events: ChainEvent[] = [];
-    for (let start = from; start <= latest.number; start += this.#options.maxLogRange) {
-      const end = start + this.#options.maxLogRange - 1n;
-      events.push(...await this.#source.events(start, end < latest.number ? end : latest.number));
-    }
-    this.#apply(events, latest);
-  }
-
-  async #header(block: bigint | "latest"): Promise<BlockHeader> {
-    const header = await this.#source.header(block);
-    if (header === null) {
-      throw new ChainReadError("Unavailable", `The L1 node has no block ${block}`);
-    }
-    return header;
-  }
-
-  /** Whether `latest` continues the head: same block, a descendant, behind it, or a reorg. */
-  async #continuity(latest: BlockHeader): Promise<"same" | "extends" | "reorg"> {
-    const head = this.#head!;
-    if (latest.number === head.number) return latest.hash === head.hash ? "same" : "reorg";
-    if (latest.number === head.number + 1n) {
-      return latest.parentHash === head.hash ? "extends" : "reorg";
-    }
-    if (latest.number > head.number) {
-      const then = await this.#source.header(head.number);
-      return then?.hash === head.hash ? "extends" : "reorg";
-    }
-    // A node behind us (e.g. another backend of a load balancer) still on our chain: nothing new.
-    return this.#remembered.get(latest.number) === latest.hash ? "same" : "reorg";
-  }
-
-  /** Rolls back to the newest remembered block still on the chain; false when it reset. */
-  async #rollback(latest: BlockHeader): Promise<boolean> {
-    const candidates = [...this.#remembered.entries()]
-      .filter(([number]) => number <= latest.number)
-      .sort((a, b) => (a[0] < b[0] ? 1 : -1));
-    for (const [number, hash] of candidates) {
-      const header = number === latest.number ? latest : await this.#source.header(number);
-      if (header?.hash !== hash) continue;
-      this.#dropAfter(header);
-      this.#stats.reorgs++;
-      this.#log?.("warn", "L1 reorg: dropping cached registrations after the fork", {
-        fork: String(number),
-        head: String(latest.number),
-      });
-      return true;
-    }
-    this.#reset(latest, "reorg deeper than the blocks remembered");
-    return false;
-  }
-
-  #dropAfter(fork: BlockHeader): void {
-    for (const [slot, history] of [...this.#entries.entries()]) {
-      if (!history.rollback(fork.number)) this.#entries.delete(slot);
-    }
-    this.#window = this.#window.filter((event) => event.block <= fork.number);
-    for (const number of [...this.#remembered.keys()]) {
-      if (number > fork.number) this.#remembered.delete(number);
-    }
-    if (this.#windowStart > fork.number) this.#windowStart = fork.number;
-    this.#head = fork;
-    this.#generation++;
-  }
-
-  /** Drops everything and starts again at `head`. */
-  #reset(head: BlockHeader, why: "start" | "gap" | string): void {
-    if (why !== "start") {
-      this.#stats.resets++;
-      this.#log?.("warn", "L1 cache restarted at the head", { why, head: String(head.number) });
-    }
-    this.#entries.clear();
-    this.#window = [];
-    this.#remembered.clear();
-    this.#remembered.set(head.number, head.hash);
-    this.#windowStart = head.number;
-    this.#startBlock ??= head.number;
-    this.#head = head;
-    this.#generation++;
-  }
-
-  /** Applies the events of `(head, latest]` to the histories and the window; `latest` is head. */
-  #apply(events: ChainEvent[], latest: BlockHeader): void {
+  /** The follower's events: into the histories asked for, and into the window. */
+  #applied(events: ChainEvent[]): void {
     for (const event of events) {
       const { slot, value } = eventSlot(event);
       this.#entries.peek(slot)?.push(event.block, value);
       this.#window.push({ block: event.block, slot, value });
     }
     this.#trimWindow();
-    this.#head = latest;
-    this.#remembered.set(latest.number, latest.hash);
-    while (this.#remembered.size > this.#options.maxRememberedBlocks) {
-      this.#remembered.delete(this.#remembered.keys().next().value!);
+  }
+
+  /** A reorg: forget the changes after the fork, and the histories that start after it. */
+  #rolledBack(fork: BlockHeader): void {
+    for (const [slot, history] of [...this.#entries.entries()]) {
+      if (!history.rollback(fork.number)) this.#entries.delete(slot);
     }
+    this.#window = this.#window.filter((event) => event.block <= fork.number);
+    if (this.#windowStart > fork.number) this.#windowStart = fork.number;
+    this.#generation++;
+  }
+
+  /** A restart at `head`: forget everything. */
+  #restarted(head: BlockHeader): void {
+    this.#entries.clear();
+    this.#window = [];
+    this.#windowStart = head.number;
+    this.#generation++;
   }
 
   /** Drops the oldest blocks' events over the cap; the window then starts at the last dropped. */
