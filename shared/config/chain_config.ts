@@ -64,7 +64,7 @@ export const L1ChainConfig = z.strictObject({
   }),
   pollInterval: durationMs("2s").meta({
     description: "Chain mode: how often the executor asks the L1 for new blocks and applies the " +
-      "registration events in them (1 request when nothing changed, 3 per batch of new blocks, " +
+      "registration events in them (1 request when nothing changed, 2–3 per batch of new blocks, " +
       "however many tasks arrive). A task whose block is newer than the last one read makes " +
       "it read at once. Tasks are refused (UNAVAILABLE) once nothing could be read for " +
       "10 × pollInterval, and at least 30s.",
