@@ -40,6 +40,7 @@
  */
 
 import { type Address, type Hex, parseAbi, type PublicClient, zeroAddress } from "viem";
+import { ReasonError } from "../../shared/errors/reason_error.ts";
 
 /** The functions Ponos calls, as its bindings declare them. */
 export const PONOS_READ_ABI = parseAbi([
@@ -90,15 +91,8 @@ export interface OperatorSetDetails {
 }
 
 /** Ponos' `ErrOperatorKeyNotRegistered`, or an operator set without a curve type. */
-export class OperatorKeyNotRegisteredError extends Error {
-  /** Stable reason for branching. */
-  readonly reason: "KeyNotRegistered" | "CurveTypeUnknown";
-  constructor(reason: OperatorKeyNotRegisteredError["reason"], message: string) {
-    super(message);
-    this.name = "OperatorKeyNotRegisteredError";
-    this.reason = reason;
-  }
-}
+export class OperatorKeyNotRegisteredError
+  extends ReasonError<"KeyNotRegistered" | "CurveTypeUnknown"> {}
 
 const CURVES: Record<number, CurveType> = { 0: "unknown", 1: "ecdsa", 2: "bn254" };
 

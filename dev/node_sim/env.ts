@@ -7,15 +7,14 @@
  */
 
 import type * as k8s from "@kubernetes/client-node";
+import { ReasonError } from "../../shared/errors/reason_error.ts";
 import { isNotFound, kubeCall } from "../../shared/kube/errors.ts";
 
 /** The container cannot be configured; shown as waiting reason `CreateContainerConfigError`. */
-export class ContainerConfigError extends Error {
-  /** Stable reason, used as the container's waiting reason. */
-  readonly reason = "CreateContainerConfigError";
+export class ContainerConfigError extends ReasonError<"CreateContainerConfigError"> {
+  /** The reason is the container's waiting reason, `CreateContainerConfigError`. */
   constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "ContainerConfigError";
+    super("CreateContainerConfigError", message, options);
   }
 }
 

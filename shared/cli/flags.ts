@@ -4,6 +4,8 @@
  * @module
  */
 
+import { ReasonError } from "../errors/reason_error.ts";
+
 /** The kinds of flag values. */
 export type FlagKind = "string" | "int" | "number" | "bool";
 
@@ -17,13 +19,15 @@ export interface FlagSpec {
 /** Parsed flag values by name. */
 export type FlagValues = Record<string, string | number | boolean | undefined>;
 
+/** Why a command line was refused. */
+export type FlagErrorReason =
+  | "UnknownFlag"
+  | "MissingValue"
+  | "InvalidValue"
+  | "UnexpectedArgument";
+
 /** A command-line mistake, with a message naming the flag. */
-export class FlagError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "FlagError";
-  }
-}
+export class FlagError extends ReasonError<FlagErrorReason> {}
 
 /** Parses `args` against `specs`; returns values and positional arguments. */
 export function parseFlags(
@@ -41,11 +45,13 @@ export function parseFlags(
     }
     const [rawName, inline] = splitOnce(arg.replace(/^--?/, ""), "=");
     const spec = specs[rawName];
-    if (!spec) throw new FlagError(`unknown flag --${rawName} (see --help)`);
+    if (!spec) throw new FlagError("UnknownFlag", `unknown flag --${rawName} (see --help)`);
     let text = inline;
     if (text === undefined && spec.kind !== "bool") {
       text = args[++i];
-      if (text === undefined) throw new FlagError(`flag --${rawName} needs a value`);
+      if (text === undefined) {
+        throw new FlagError("MissingValue", `flag --${rawName} needs a value`);
+      }
     }
     values[rawName] = convert(rawName, spec.kind, text);
   }
@@ -66,15 +72,15 @@ function convert(
     case "bool":
       if (text === undefined || text === "true") return true;
       if (text === "false") return false;
-      throw new FlagError(`flag --${name}: "${text}" is not true or false`);
+      throw new FlagError("InvalidValue", `flag --${name}: "${text}" is not true or false`);
     case "int":
       if (!/^-?\d+$/.test(text!)) {
-        throw new FlagError(`flag --${name}: "${text}" is not an integer`);
+        throw new FlagError("InvalidValue", `flag --${name}: "${text}" is not an integer`);
       }
       return Number(text);
     case "number":
       if (!Number.isFinite(Number(text)) || text === "") {
-        throw new FlagError(`flag --${name}: "${text}" is not a number`);
+        throw new FlagError("InvalidValue", `flag --${name}: "${text}" is not a number`);
       }
       return Number(text);
     default:

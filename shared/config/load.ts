@@ -6,21 +6,23 @@
  */
 
 import YAML from "yaml";
+import { ReasonError } from "../errors/reason_error.ts";
 import { ExecutorConfig } from "./executor_config.ts";
 import { crossFieldIssues, type CrossFieldView } from "./cross_field.ts";
 import { applyPonosCompat } from "./ponos_compat.ts";
 import { formatIssues, formatPath } from "../validation/format_issues.ts";
 
 /** A config that failed to load, with one line per problem. */
-export class ConfigError extends Error {
-  /** Stable reason for logs and metrics. */
-  readonly reason = "InvalidConfig";
+export class ConfigError extends ReasonError<"InvalidConfig"> {
   /** Each problem as `path: message`. */
   readonly problems: string[];
 
   constructor(source: string, problems: string[], options?: ErrorOptions) {
-    super(`Invalid executor config ${source}:\n  ${problems.join("\n  ")}`, options);
-    this.name = "ConfigError";
+    super(
+      "InvalidConfig",
+      `Invalid executor config ${source}:\n  ${problems.join("\n  ")}`,
+      options,
+    );
     this.problems = problems;
   }
 }

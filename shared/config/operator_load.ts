@@ -10,6 +10,7 @@
 
 import YAML from "yaml";
 import { FlagError, flagHelp, type FlagKind, type FlagSpec, parseFlags } from "../cli/flags.ts";
+import { ReasonError } from "../errors/reason_error.ts";
 import { formatIssues } from "../validation/format_issues.ts";
 import type { z } from "zod";
 import {
@@ -22,15 +23,12 @@ import {
 } from "./operator_config.ts";
 
 /** Settings that failed to load, with one line per problem. */
-export class OperatorConfigError extends Error {
-  /** Stable reason for logs and metrics. */
-  readonly reason = "InvalidConfig";
+export class OperatorConfigError extends ReasonError<"InvalidConfig"> {
   /** Each problem as `source: path: message`. */
   readonly problems: string[];
 
   constructor(problems: string[], options?: ErrorOptions) {
-    super(`Invalid operator settings:\n  ${problems.join("\n  ")}`, options);
-    this.name = "OperatorConfigError";
+    super("InvalidConfig", `Invalid operator settings:\n  ${problems.join("\n  ")}`, options);
     this.problems = problems;
   }
 }
@@ -94,7 +92,10 @@ export function parseOperatorCommandLine(args: string[]): OperatorCommandLine {
   );
   const { values, positional } = parseFlags(args, { ...settingSpecs, ...COMMAND_FLAGS });
   if (positional.length > 0) {
-    throw new FlagError(`the operator takes no arguments, only flags (see --help)`);
+    throw new FlagError(
+      "UnexpectedArgument",
+      `the operator takes no arguments, only flags (see --help)`,
+    );
   }
   const flags: Record<string, string | boolean> = {};
   for (const flag of BY_FLAG.keys()) {

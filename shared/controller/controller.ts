@@ -14,6 +14,7 @@
  * @module
  */
 
+import { ReasonError } from "../errors/reason_error.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import type { WorkQueue } from "./workqueue.ts";
 
@@ -27,15 +28,7 @@ export interface Action {
 export const AWAIT_CHANGE: Action = Object.freeze({});
 
 /** A failure that retrying cannot fix (e.g. an invalid spec); reported, not retried. */
-export class TerminalError extends Error {
-  /** Stable reason for conditions, logs and metrics. */
-  readonly reason: string;
-  constructor(reason: string, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "TerminalError";
-    this.reason = reason;
-  }
-}
+export class TerminalError extends ReasonError {}
 
 /** Reconcile outcomes, as in controller-runtime's `controller_runtime_reconcile_total`. */
 export type ReconcileResult = "success" | "error" | "requeue_after";

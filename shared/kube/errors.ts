@@ -5,18 +5,19 @@
  */
 
 import * as k8s from "@kubernetes/client-node";
+import { ReasonError } from "../errors/reason_error.ts";
 import { withSignal } from "./client.ts";
 
 /** A failed API call: what we tried, the HTTP status, and the server's message. */
-export class KubeApiError extends Error {
+export class KubeApiError extends ReasonError {
   /** HTTP status code (0 when the server was not reached). */
   readonly status: number;
-  /**
-   * Kubernetes `Status.reason`, e.g. "NotFound", "AlreadyExists", "Conflict"; or "Unreachable"
-   * (no answer) and "Aborted" (the call's signal aborted) for failures before a status.
-   */
-  readonly reason: string;
 
+  /**
+   * `reason` is Kubernetes' `Status.reason`, e.g. "NotFound", "AlreadyExists", "Conflict"; or
+   * "Unreachable" (no answer) and "Aborted" (the call's signal aborted) for failures before a
+   * status.
+   */
   constructor(
     action: string,
     status: number,
@@ -24,10 +25,8 @@ export class KubeApiError extends Error {
     detail: string,
     options?: ErrorOptions,
   ) {
-    super(`${action}: ${detail}`, options);
-    this.name = "KubeApiError";
+    super(reason, `${action}: ${detail}`, options);
     this.status = status;
-    this.reason = reason;
   }
 }
 

@@ -9,6 +9,7 @@
  * @module
  */
 
+import { ReasonError } from "../../../shared/errors/reason_error.ts";
 import {
   describeEngineAddress,
   type EngineAddress,
@@ -33,17 +34,7 @@ export class EngineApiError extends Error {
 }
 
 /** The engine did not answer: unreachable, or no answer within the request's timeout. */
-export class EngineConnectionError extends Error {
-  /** "Unreachable" or "Timeout". */
-  readonly reason: "Unreachable" | "Timeout";
-
-  /** Creates the error. */
-  constructor(reason: "Unreachable" | "Timeout", message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "EngineConnectionError";
-    this.reason = reason;
-  }
-}
+export class EngineConnectionError extends ReasonError<"Unreachable" | "Timeout"> {}
 
 /** Options of one request. */
 export interface EngineRequestOptions {
