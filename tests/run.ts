@@ -6,8 +6,9 @@
  * GOAWAY (denoland/deno#36788: SIGABRT or SIGSEGV, no JavaScript error). `deno test` runs the
  * test files one after another in one process, so such a crash would silently skip every file
  * after it. When the test process dies from a signal, the runner says so, and runs the file
- * that was running and the files not yet run again (at most four times). An assertion failure is never
- * retried.
+ * that was running and the files not yet run again (at most four times), and the closing line
+ * counts the re-runs (`tests: N passed, N failed, N re-run`). An assertion failure is never
+ * retried, and neither is a crash of a product process (it fails the test that started it).
  * @module
  */
 
@@ -37,6 +38,8 @@ const env = {
 };
 const { flags, paths } = splitArgs(Deno.args);
 const totals = { passed: 0, failed: 0, ignored: 0 };
+/** Each crash of the test process: the file it was running and how it died. */
+const reruns: string[] = [];
 let failedRun = false;
 try {
   let files = await testFiles(paths);
@@ -50,6 +53,7 @@ try {
       break;
     }
     const crashed = run.filesStarted.at(-1);
+    reruns.push(`${crashed ?? "(start-up)"} (${run.signal})`);
     const done = new Set(run.filesStarted.slice(0, -1).map(normalize));
     files = files.filter((f) => !done.has(normalize(f)));
     log(
@@ -70,7 +74,12 @@ try {
 if (failedRun && totals.failed === 0) totals.failed = 1; // e.g. a type error before any test
 log(`finished in ${seconds(started)} s`);
 const ignored = totals.ignored > 0 ? `, ${totals.ignored} skipped` : "";
-console.log(`tests: ${totals.passed} passed, ${totals.failed} failed${ignored}`);
+// A crash of the test process is never hidden: every re-run is listed and counted in the
+// closing line. (Crashes of product processes — executor, operator, performers — are not
+// re-run: they fail the test that started them.)
+for (const rerun of reruns) log(`re-run after a crash of the test process: ${rerun}`);
+const rerun = reruns.length > 0 ? `, ${reruns.length} re-run` : "";
+console.log(`tests: ${totals.passed} passed, ${totals.failed} failed${ignored}${rerun}`);
 Deno.exit(failedRun ? 1 : 0);
 
 /** Flags for `deno test` (e.g. `--filter x`) and the paths given, if any. */
