@@ -24,6 +24,17 @@ export interface EnvEntry {
   } | null;
 }
 
+// Kubernetes' rule for env var names (C_IDENTIFIER relaxed), which Docker accepts too.
+const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]{0,255}$/;
+
+/**
+ * The executor's own secrets: its key and password variables (`EXECUTOR_*PRIVATE_KEY`,
+ * `…PASSWORD`), which a config or DeployArtifact must not copy into a performer.
+ */
+export function isExecutorSecret(name: string): boolean {
+  return /^EXECUTOR_/.test(name) && /(PRIVATE_KEY|PASSWORD|SECRET|MNEMONIC)/.test(name);
+}
+
 /** Resolves entries in order; a later entry with the same name replaces an earlier one. */
 export function resolveEnv(
   entries: EnvEntry[],
@@ -32,9 +43,23 @@ export function resolveEnv(
 ): InstanceEnv[] {
   const out = new Map<string, InstanceEnv>();
   entries.forEach((entry, i) => {
-    const where = `env[${i}] (${entry.name})`;
     if (!entry.name) throw new TaskError("InvalidArgument", `env[${i}]: name is required`);
+    if (!ENV_NAME.test(entry.name)) {
+      throw new TaskError(
+        "InvalidArgument",
+        `env[${i}]: name must be letters, digits, "_", "-" or "." (not starting with a digit), ` +
+          `at most 256 characters`,
+      );
+    }
+    const where = `env[${i}] (${entry.name})`;
     const ref = entry.kubernetesEnv?.valueFrom;
+    if (entry.valueFromEnv && isExecutorSecret(entry.valueFromEnv)) {
+      throw new TaskError(
+        "InvalidArgument",
+        `${where}: valueFromEnv may not read ${entry.valueFromEnv}, one of the executor's own ` +
+          `key or password variables`,
+      );
+    }
     if (entry.valueFromEnv) {
       const value = processEnv[entry.valueFromEnv];
       if (value === undefined) {
