@@ -24,23 +24,58 @@ const UINT64_MAX = 0xffff_ffff_ffff_ffffn;
 /** An unsigned integer as protobuf loaders hand it over (a uint64 may come as a decimal string). */
 export type UintInput = number | bigint | string;
 
-/** The TaskSubmission fields the aggregator signs (names as in the proto, camelCase). */
-export interface TaskSubmissionFields {
-  /** `0x` + 64 hex digits. */
-  taskId: string;
-  /** AVS address. */
-  avsAddress: string;
-  /** Executor (operator) address the task is meant for. */
-  executorAddress: string;
-  /** uint32 operator set id. */
-  operatorSetId: UintInput;
-  /** uint32 reference timestamp. */
-  referenceTimestamp: UintInput;
-  /** uint64 task block number. */
-  taskBlockNumber: UintInput;
-  /** Task payload. */
-  payload: Uint8Array;
+/** How a field enters a digest as one 32-byte word, and the input it takes. */
+interface WordInputs {
+  /** A task id, `0x` + 64 hex digits, as itself. */
+  bytes32: string;
+  /** A `0x` address, left-padded. */
+  address: string;
+  /** An unsigned 32-bit integer, big-endian. */
+  uint32: UintInput;
+  /** An unsigned 64-bit integer, big-endian. */
+  uint64: UintInput;
+  /** Bytes of any length, as their keccak256. */
+  keccak256: Uint8Array;
 }
+
+/** A signed message's words in signing order: each field's name and how it is encoded. */
+type WordLayout = readonly (readonly [name: string, kind: keyof WordInputs])[];
+
+/** The fields a layout reads, each with the input its word kind takes. */
+type FieldsOf<L extends WordLayout> = { [E in L[number] as E[0]]: WordInputs[E[1]] };
+
+const WORD: { [K in keyof WordInputs]: (value: WordInputs[K], field: string) => Uint8Array } = {
+  bytes32: taskIdWord,
+  address: addressWord,
+  uint32: (value, field) => uintWord(value, field, UINT32_MAX),
+  uint64: (value, field) => uintWord(value, field, UINT64_MAX),
+  keccak256: bytesHash,
+};
+
+/** keccak256 of `fields` laid out as `layout`'s words; RangeError naming a malformed field. */
+function layoutDigest<L extends WordLayout>(layout: L, fields: FieldsOf<L>): Uint8Array {
+  const values = fields as Record<string, unknown>;
+  return keccak256(concatBytes(
+    ...layout.map(([name, kind]) =>
+      (WORD[kind] as (value: unknown, field: string) => Uint8Array)(values[name], name)
+    ),
+  ));
+}
+
+/** The TaskSubmission fields the aggregator signs, in order (names as in the proto, camelCase). */
+const TASK_SUBMISSION_WORDS = [
+  ["taskId", "bytes32"],
+  ["avsAddress", "address"],
+  /** The executor (operator) the task is meant for. */
+  ["executorAddress", "address"],
+  ["operatorSetId", "uint32"],
+  ["referenceTimestamp", "uint32"],
+  ["taskBlockNumber", "uint64"],
+  ["payload", "keccak256"],
+] as const;
+
+/** The TaskSubmission fields the aggregator signs. */
+export type TaskSubmissionFields = FieldsOf<typeof TASK_SUBMISSION_WORDS>;
 
 /**
  * Digest the aggregator signs on `TaskSubmission.signature`: keccak256 of the 224 bytes
@@ -48,43 +83,29 @@ export interface TaskSubmissionFields {
  * pad32(taskBlockNumber) ‖ keccak256(payload).
  */
 export function taskSubmissionDigest(task: TaskSubmissionFields): Uint8Array {
-  return keccak256(concatBytes(
-    taskIdWord(task.taskId, "taskId"),
-    addressWord(task.avsAddress, "avsAddress"),
-    addressWord(task.executorAddress, "executorAddress"),
-    uintWord(task.operatorSetId, "operatorSetId", UINT32_MAX),
-    uintWord(task.referenceTimestamp, "referenceTimestamp", UINT32_MAX),
-    uintWord(task.taskBlockNumber, "taskBlockNumber", UINT64_MAX),
-    bytesHash(task.payload, "payload"),
-  ));
+  return layoutDigest(TASK_SUBMISSION_WORDS, task);
 }
 
-/** The fields bound by `TaskResult.auth_signature`. */
-export interface AuthFields {
-  /** `0x` + 64 hex digits. */
-  taskId: string;
-  /** AVS address. */
-  avsAddress: string;
-  /** Operator address (the executor's). */
-  operatorAddress: string;
-  /** uint32 operator set id. */
-  operatorSetId: UintInput;
+/** The fields bound by `TaskResult.auth_signature`, in order. */
+const AUTH_WORDS = [
+  ["taskId", "bytes32"],
+  ["avsAddress", "address"],
+  /** The executor's operator address. */
+  ["operatorAddress", "address"],
+  ["operatorSetId", "uint32"],
   /** The result signature this authenticates. */
-  resultSignature: Uint8Array;
-}
+  ["resultSignature", "keccak256"],
+] as const;
+
+/** The fields bound by `TaskResult.auth_signature`. */
+export type AuthFields = FieldsOf<typeof AUTH_WORDS>;
 
 /**
  * Digest the executor signs on `TaskResult.auth_signature`: keccak256 of the 160 bytes
  * taskId ‖ pad32(avs) ‖ pad32(operator) ‖ pad32(operatorSetId) ‖ keccak256(resultSignature).
  */
 export function authDigest(fields: AuthFields): Uint8Array {
-  return keccak256(concatBytes(
-    taskIdWord(fields.taskId, "taskId"),
-    addressWord(fields.avsAddress, "avsAddress"),
-    addressWord(fields.operatorAddress, "operatorAddress"),
-    uintWord(fields.operatorSetId, "operatorSetId", UINT32_MAX),
-    bytesHash(fields.resultSignature, "resultSignature"),
-  ));
+  return layoutDigest(AUTH_WORDS, fields);
 }
 
 /** A task id string (`0x` + 64 hex) as its bytes32 word; RangeError naming `field`. */
