@@ -8,7 +8,7 @@
  */
 
 import { scryptAsync } from "@noble/hashes/scrypt.js";
-import { hexToBytes } from "./_bytes.ts";
+import { bytesToHex, concatBytes, constantTimeEqual, hexToBytes, wipe } from "./_bytes.ts";
 import { KeystoreError } from "./errors.ts";
 
 /** Derived key length both formats use: 16 bytes AES key ‖ 16 bytes MAC/checksum key. */
@@ -27,6 +27,107 @@ export interface ScryptParams {
   r: number;
   /** Parallelism. */
   p: number;
+}
+
+/**
+ * What both formats keep of a secret: a key derivation, the AES-128-CTR ciphertext under
+ * DK[0..16], and a check value, a hash of DK[16..32] ‖ ciphertext that tells a wrong password.
+ */
+export interface SealedSecret {
+  /** KDF name, as read (untrusted). */
+  kdf: unknown;
+  /** KDF parameters, as read (untrusted). */
+  kdfParams: unknown;
+  iv: Uint8Array;
+  ciphertext: Uint8Array;
+  /** The stored check value. */
+  check: Uint8Array;
+}
+
+/** How a format checks the derived key: its hash, and its name in the wrong-password error. */
+export interface KeyCheck {
+  hash: (bytes: Uint8Array) => Uint8Array;
+  name: string;
+}
+
+/**
+ * Derives the key, verifies the check value (WrongPassword when it differs) and decrypts; the
+ * derived key is wiped whatever happens.
+ */
+export async function openSecret(
+  sealed: SealedSecret,
+  password: Uint8Array,
+  options: { check: KeyCheck; source: string },
+): Promise<Uint8Array> {
+  const { check, source } = options;
+  const dk = await deriveKey(sealed.kdf, sealed.kdfParams, password, source);
+  try {
+    const computed = check.hash(concatBytes(dk.subarray(16, 32), sealed.ciphertext));
+    if (!constantTimeEqual(computed, sealed.check)) {
+      throw new KeystoreError(
+        "WrongPassword",
+        `Cannot decrypt keystore ${source}: wrong password (${check.name} mismatch)`,
+      );
+    }
+    return await aes128Ctr(dk.subarray(0, 16), sealed.iv, sealed.ciphertext);
+  } finally {
+    wipe(dk);
+  }
+}
+
+/** Options of sealing a secret; fixed salt/iv are for test vectors only. */
+export interface SealOptions {
+  /** KDF (default scrypt). */
+  kdf?: KdfName;
+  /** Scrypt cost (default n = 262144, r = 8, p = 1: geth's standard, EIP-2335's suggestion). */
+  scrypt?: ScryptParams;
+  /** PBKDF2 iterations (default 262144). */
+  pbkdf2Iterations?: number;
+  /** Salt (default 32 random bytes). */
+  salt?: Uint8Array;
+  /** IV (default 16 random bytes). */
+  iv?: Uint8Array;
+}
+
+/** A sealed secret as a keystore writes it: KDF name and parameters, hex IV, ciphertext, check. */
+export interface SealedParts {
+  kdf: KdfName;
+  kdfParams: Record<string, unknown>;
+  iv: string;
+  ciphertext: string;
+  check: string;
+}
+
+/** Encrypts `secret` under a key derived from `password`; `hash` makes the check value. */
+export async function sealSecret(
+  secret: Uint8Array,
+  password: Uint8Array,
+  options: SealOptions & { hash: (bytes: Uint8Array) => Uint8Array },
+): Promise<SealedParts> {
+  const salt = options.salt ?? crypto.getRandomValues(new Uint8Array(32));
+  const iv = options.iv ?? crypto.getRandomValues(new Uint8Array(16));
+  const kdf = options.kdf ?? "scrypt";
+  const scrypt = options.scrypt ?? { n: 262144, r: 8, p: 1 };
+  const c = options.pbkdf2Iterations ?? 262144;
+  const dk = kdf === "scrypt"
+    ? await scryptKey(password, salt, scrypt)
+    : await pbkdf2Key(password, salt, c);
+  try {
+    const ciphertext = await aes128Ctr(dk.subarray(0, 16), iv, secret);
+    const check = options.hash(concatBytes(dk.subarray(16, 32), ciphertext));
+    const kdfParams = kdf === "scrypt"
+      ? { dklen: 32, n: scrypt.n, p: scrypt.p, r: scrypt.r, salt: bytesToHex(salt, false) }
+      : { c, dklen: 32, prf: "hmac-sha256", salt: bytesToHex(salt, false) };
+    return {
+      kdf,
+      kdfParams,
+      iv: bytesToHex(iv, false),
+      ciphertext: bytesToHex(ciphertext, false),
+      check: bytesToHex(check, false),
+    };
+  } finally {
+    wipe(dk);
+  }
 }
 
 /** Derives the 32-byte key with the named KDF and its (untrusted) parameters. */

@@ -10,9 +10,9 @@
  */
 
 import { sha256 } from "@noble/hashes/sha2.js";
-import { bytesToHex, concatBytes, constantTimeEqual, hexToBytes, wipe } from "./_bytes.ts";
-import { aes128Ctr, aesIv, deriveKey, field, pbkdf2Key, scryptKey } from "./_kdf.ts";
-import type { KdfName, ScryptParams } from "./_kdf.ts";
+import { hexToBytes } from "./_bytes.ts";
+import { aesIv, field, openSecret, sealSecret } from "./_kdf.ts";
+import type { SealOptions } from "./_kdf.ts";
 import { KeystoreError } from "./errors.ts";
 
 /** One EIP-2335 crypto module. */
@@ -75,34 +75,23 @@ export async function decryptEip2335Keystore(
     throw new KeystoreError("KeystoreUnsupported", `${at}: checksum must be sha256`);
   }
   const iv = aesIv(cipher?.function, cipher?.params?.iv, at);
-  const message = field(() => hexToBytes(cipher.message, "cipher.message"), at);
-  const expected = field(
+  const ciphertext = field(() => hexToBytes(cipher.message, "cipher.message"), at);
+  const check = field(
     () => hexToBytes(checksum.message, "checksum.message", { length: 32 }),
     at,
   );
-  const dk = await deriveKey(kdf.function, kdf.params, eip2335Password(password), source);
-  try {
-    if (!constantTimeEqual(sha256(concatBytes(dk.subarray(16, 32), message)), expected)) {
-      throw new KeystoreError("WrongPassword", `${at}: wrong password (checksum mismatch)`);
-    }
-    return await aes128Ctr(dk.subarray(0, 16), iv, message);
-  } finally {
-    wipe(dk);
-  }
+  return await openSecret(
+    { kdf: kdf.function, kdfParams: kdf.params, iv, ciphertext, check },
+    eip2335Password(password),
+    { check: CHECKSUM, source },
+  );
 }
 
+/** EIP-2335's check of the derived key: SHA-256, stored as the checksum module's message. */
+const CHECKSUM = { hash: sha256, name: "checksum" };
+
 /** Options of {@linkcode encryptEip2335Keystore}; fixed salt/iv are for test vectors only. */
-export interface Eip2335EncryptOptions {
-  /** KDF (default scrypt, n = 262144, r = 8, p = 1 as EIP-2335 suggests). */
-  kdf?: KdfName;
-  /** Scrypt cost. */
-  scrypt?: ScryptParams;
-  /** PBKDF2 iterations (default 262144). */
-  pbkdf2Iterations?: number;
-  /** Salt (default 32 random bytes). */
-  salt?: Uint8Array;
-  /** IV (default 16 random bytes). */
-  iv?: Uint8Array;
+export interface Eip2335EncryptOptions extends SealOptions {
   /** Hex public key to record. */
   pubkey?: string;
   /** Curve type to record (Hourglass extension). */
@@ -115,37 +104,18 @@ export async function encryptEip2335Keystore(
   password: string,
   options: Eip2335EncryptOptions = {},
 ): Promise<Eip2335Keystore> {
-  const salt = options.salt ?? crypto.getRandomValues(new Uint8Array(32));
-  const iv = options.iv ?? crypto.getRandomValues(new Uint8Array(16));
-  const pw = eip2335Password(password);
-  const kdf = options.kdf ?? "scrypt";
-  const scrypt = options.scrypt ?? { n: 262144, r: 8, p: 1 };
-  const c = options.pbkdf2Iterations ?? 262144;
-  const dk = kdf === "scrypt" ? await scryptKey(pw, salt, scrypt) : await pbkdf2Key(pw, salt, c);
-  const message = await aes128Ctr(dk.subarray(0, 16), iv, secret);
-  const params = kdf === "scrypt"
-    ? { dklen: 32, n: scrypt.n, p: scrypt.p, r: scrypt.r, salt: bytesToHex(salt, false) }
-    : { dklen: 32, c, prf: "hmac-sha256", salt: bytesToHex(salt, false) };
+  const sealed = await sealSecret(secret, eip2335Password(password), { ...options, hash: sha256 });
   const keystore: Eip2335Keystore = {
     crypto: {
-      kdf: { function: kdf, params, message: "" },
-      checksum: {
-        function: "sha256",
-        params: {},
-        message: bytesToHex(sha256(concatBytes(dk.subarray(16, 32), message)), false),
-      },
-      cipher: {
-        function: "aes-128-ctr",
-        params: { iv: bytesToHex(iv, false) },
-        message: bytesToHex(message, false),
-      },
+      kdf: { function: sealed.kdf, params: sealed.kdfParams, message: "" },
+      checksum: { function: "sha256", params: {}, message: sealed.check },
+      cipher: { function: "aes-128-ctr", params: { iv: sealed.iv }, message: sealed.ciphertext },
     },
     pubkey: options.pubkey ?? "",
     path: "",
     uuid: crypto.randomUUID(),
     version: 4,
   };
-  wipe(dk);
   if (options.curveType !== undefined) keystore.curveType = options.curveType;
   return keystore;
 }

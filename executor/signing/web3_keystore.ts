@@ -10,9 +10,9 @@
  * @module
  */
 
-import { bytesToHex, concatBytes, constantTimeEqual, hexToBytes, wipe } from "./_bytes.ts";
-import { aes128Ctr, aesIv, deriveKey, field, pbkdf2Key, scryptKey } from "./_kdf.ts";
-import type { KdfName, ScryptParams } from "./_kdf.ts";
+import { hexToBytes } from "./_bytes.ts";
+import { aesIv, field, openSecret, sealSecret } from "./_kdf.ts";
+import type { SealOptions } from "./_kdf.ts";
 import { KeystoreError } from "./errors.ts";
 import { keccak256 } from "./keccak.ts";
 
@@ -63,29 +63,18 @@ export async function decryptWeb3Keystore(
   const iv = aesIv(c.cipher, c.cipherparams?.iv, at);
   const ciphertext = field(() => hexToBytes(c.ciphertext, "ciphertext"), at);
   const mac = field(() => hexToBytes(c.mac, "mac", { length: 32 }), at);
-  const dk = await deriveKey(c.kdf, c.kdfparams, new TextEncoder().encode(password), source);
-  try {
-    if (!constantTimeEqual(keccak256(concatBytes(dk.subarray(16, 32), ciphertext)), mac)) {
-      throw new KeystoreError("WrongPassword", `${at}: wrong password (MAC mismatch)`);
-    }
-    return await aes128Ctr(dk.subarray(0, 16), iv, ciphertext);
-  } finally {
-    wipe(dk);
-  }
+  return await openSecret(
+    { kdf: c.kdf, kdfParams: c.kdfparams, iv, ciphertext, check: mac },
+    new TextEncoder().encode(password),
+    { check: MAC, source },
+  );
 }
 
+/** The v3 check of the derived key: keccak256, stored as `mac`. */
+const MAC = { hash: keccak256, name: "MAC" };
+
 /** Options of {@linkcode encryptWeb3Keystore}; fixed salt/iv are for test vectors only. */
-export interface EncryptOptions {
-  /** KDF (default scrypt). */
-  kdf?: KdfName;
-  /** Scrypt cost (default geth's standard n = 262144, r = 8, p = 1). */
-  scrypt?: ScryptParams;
-  /** PBKDF2 iterations (default 262144). */
-  pbkdf2Iterations?: number;
-  /** Salt (default 32 random bytes). */
-  salt?: Uint8Array;
-  /** IV (default 16 random bytes). */
-  iv?: Uint8Array;
+export interface EncryptOptions extends SealOptions {
   /** Extra top-level fields, e.g. `address` or `pubKey`. */
   extra?: Record<string, unknown>;
 }
@@ -96,28 +85,20 @@ export async function encryptWeb3Keystore(
   password: string,
   options: EncryptOptions = {},
 ): Promise<Web3Keystore> {
-  const salt = options.salt ?? crypto.getRandomValues(new Uint8Array(32));
-  const iv = options.iv ?? crypto.getRandomValues(new Uint8Array(16));
-  const pw = new TextEncoder().encode(password);
-  const kdf = options.kdf ?? "scrypt";
-  const scrypt = options.scrypt ?? { n: 262144, r: 8, p: 1 };
-  const c = options.pbkdf2Iterations ?? 262144;
-  const dk = kdf === "scrypt" ? await scryptKey(pw, salt, scrypt) : await pbkdf2Key(pw, salt, c);
-  const ciphertext = await aes128Ctr(dk.subarray(0, 16), iv, secret);
-  const mac = keccak256(concatBytes(dk.subarray(16, 32), ciphertext));
-  wipe(dk);
-  const kdfparams = kdf === "scrypt"
-    ? { dklen: 32, n: scrypt.n, p: scrypt.p, r: scrypt.r, salt: bytesToHex(salt, false) }
-    : { c, dklen: 32, prf: "hmac-sha256", salt: bytesToHex(salt, false) };
+  const { extra, ...seal } = options;
+  const sealed = await sealSecret(secret, new TextEncoder().encode(password), {
+    ...seal,
+    hash: keccak256,
+  });
   return {
-    ...options.extra,
+    ...extra,
     crypto: {
       cipher: "aes-128-ctr",
-      cipherparams: { iv: bytesToHex(iv, false) },
-      ciphertext: bytesToHex(ciphertext, false),
-      kdf,
-      kdfparams,
-      mac: bytesToHex(mac, false),
+      cipherparams: { iv: sealed.iv },
+      ciphertext: sealed.ciphertext,
+      kdf: sealed.kdf,
+      kdfparams: sealed.kdfParams,
+      mac: sealed.check,
     },
     id: crypto.randomUUID(),
     version: 3,
