@@ -13,86 +13,59 @@ import { executorProto, healthProto, performerProto } from "./load.ts";
 type Kind = "string" | "bytes" | "uint32" | "uint64" | "int64" | "bool" | `enum:${string}` | string;
 type FieldSpec = [name: string, number: number, kind: Kind, repeated?: "repeated"];
 
-/** protocols.md, message by message. */
-const MESSAGES: Record<string, FieldSpec[]> = {
-  TaskRequest: [["task_id", 1, "bytes"], ["payload", 2, "bytes"]],
-  TaskResponse: [["task_id", 1, "bytes"], ["result", 2, "bytes"]],
-  StartSyncRequest: [["payload", 1, "bytes"]],
-  StartSyncResponse: [],
-  LegacyHealthCheckRequest: [],
-  LegacyHealthCheckResponse: [["status", 1, "enum:READY_FOR_TASK=1"]],
-  TaskSubmission: [
-    ["task_id", 1, "string"],
-    ["aggregator_address", 2, "string"],
-    ["avs_address", 3, "string"],
-    ["payload", 4, "bytes"],
-    ["signature", 5, "bytes"],
-    ["operator_set_id", 6, "uint32"],
-    ["reference_timestamp", 7, "uint32"],
-    ["executor_address", 8, "string"],
-    ["task_block_number", 9, "uint64"],
-    ["version", 10, "uint32"],
-  ],
-  TaskResult: [
-    ["task_id", 1, "string"],
-    ["operator_address", 2, "string"],
-    ["output", 3, "bytes"],
-    ["result_signature", 4, "bytes"],
-    ["avs_address", 5, "string"],
-    ["operator_set_id", 6, "uint32"],
-    ["auth_signature", 7, "bytes"],
-    ["version", 8, "uint32"],
-  ],
-  DeployArtifactRequest: [
-    ["avs_address", 1, "string"],
-    ["digest", 2, "string"],
-    ["registry_url", 3, "string"],
-    ["env", 4, "PerformerEnv", "repeated"],
-    ["kubernetes", 5, "KubernetesConfig"],
-    ["auth", 6, "AuthSignature"],
-  ],
-  DeployArtifactResponse: [
-    ["success", 1, "bool"],
-    ["message", 2, "string"],
-    ["deployment_id", 3, "string"],
-  ],
-  KubernetesConfig: [["service_account_name", 1, "string"]],
-  PerformerEnv: [
-    ["name", 1, "string"],
-    ["value", 2, "string"],
-    ["value_from_env", 3, "string"],
-    ["kubernetes_env", 4, "KubernetesEnv"],
-  ],
-  KubernetesEnv: [["value_from", 1, "EnvValueFrom"]],
-  EnvValueFrom: [["secret_key_ref", 1, "SecretKeyRef"], [
-    "config_map_key_ref",
-    2,
-    "ConfigMapKeyRef",
-  ]],
-  SecretKeyRef: [["name", 1, "string"], ["key", 2, "string"]],
-  ConfigMapKeyRef: [["name", 1, "string"], ["key", 2, "string"]],
-  ListPerformersRequest: [["avs_address", 1, "string"], ["auth", 2, "AuthSignature"]],
-  ListPerformersResponse: [["performers", 1, "Performer", "repeated"]],
-  Performer: [
-    ["performer_id", 1, "string"],
-    ["avs_address", 2, "string"],
-    ["status", 3, "string"],
-    ["artifact_registry", 4, "string"],
-    ["artifact_digest", 5, "string"],
-    ["resource_healthy", 6, "bool"],
-    ["application_healthy", 7, "bool"],
-    ["last_health_check", 8, "string"],
-    ["container_id", 9, "string"],
-    ["artifact_tag", 10, "string"],
-  ],
-  RemovePerformerRequest: [["performer_id", 1, "string"], ["auth", 2, "AuthSignature"]],
-  RemovePerformerResponse: [["success", 1, "bool"], ["message", 2, "string"]],
-  GetChallengeTokenRequest: [["operator_address", 1, "string"]],
-  GetChallengeTokenResponse: [["challenge_token", 1, "string"], ["expires_at", 2, "int64"]],
-  AuthSignature: [["challenge_token", 1, "string"], ["signature", 2, "bytes"]],
-  HealthCheckRequest: [["service", 1, "string"]],
-  HealthCheckResponse: [["status", 1, "enum:SERVING=1"]],
-};
+/**
+ * protocols.md, message by message, in its notation: `name type = number`, `repeated` before a
+ * repeated field's type, `enum:NAME=n` for the enum value the samples send.
+ */
+const MESSAGES: Record<string, FieldSpec[]> = Object.fromEntries(
+  Object.entries({
+    TaskRequest: "task_id bytes = 1; payload bytes = 2",
+    TaskResponse: "task_id bytes = 1; result bytes = 2",
+    StartSyncRequest: "payload bytes = 1",
+    StartSyncResponse: "",
+    LegacyHealthCheckRequest: "",
+    LegacyHealthCheckResponse: "status enum:READY_FOR_TASK=1 = 1",
+    TaskSubmission: "task_id string = 1; aggregator_address string = 2; avs_address string = 3; " +
+      "payload bytes = 4; signature bytes = 5; operator_set_id uint32 = 6; " +
+      "reference_timestamp uint32 = 7; executor_address string = 8; " +
+      "task_block_number uint64 = 9; version uint32 = 10",
+    TaskResult: "task_id string = 1; operator_address string = 2; output bytes = 3; " +
+      "result_signature bytes = 4; avs_address string = 5; operator_set_id uint32 = 6; " +
+      "auth_signature bytes = 7; version uint32 = 8",
+    DeployArtifactRequest: "avs_address string = 1; digest string = 2; registry_url string = 3; " +
+      "env repeated PerformerEnv = 4; kubernetes KubernetesConfig = 5; auth AuthSignature = 6",
+    DeployArtifactResponse: "success bool = 1; message string = 2; deployment_id string = 3",
+    KubernetesConfig: "service_account_name string = 1",
+    PerformerEnv: "name string = 1; value string = 2; value_from_env string = 3; " +
+      "kubernetes_env KubernetesEnv = 4",
+    KubernetesEnv: "value_from EnvValueFrom = 1",
+    EnvValueFrom: "secret_key_ref SecretKeyRef = 1; config_map_key_ref ConfigMapKeyRef = 2",
+    SecretKeyRef: "name string = 1; key string = 2",
+    ConfigMapKeyRef: "name string = 1; key string = 2",
+    ListPerformersRequest: "avs_address string = 1; auth AuthSignature = 2",
+    ListPerformersResponse: "performers repeated Performer = 1",
+    Performer: "performer_id string = 1; avs_address string = 2; status string = 3; " +
+      "artifact_registry string = 4; artifact_digest string = 5; resource_healthy bool = 6; " +
+      "application_healthy bool = 7; last_health_check string = 8; container_id string = 9; " +
+      "artifact_tag string = 10",
+    RemovePerformerRequest: "performer_id string = 1; auth AuthSignature = 2",
+    RemovePerformerResponse: "success bool = 1; message string = 2",
+    GetChallengeTokenRequest: "operator_address string = 1",
+    GetChallengeTokenResponse: "challenge_token string = 1; expires_at int64 = 2",
+    AuthSignature: "challenge_token string = 1; signature bytes = 2",
+    HealthCheckRequest: "service string = 1",
+    HealthCheckResponse: "status enum:SERVING=1 = 1",
+  }).map(([message, fields]) => [message, parseFields(fields)]),
+);
+
+/** `name [repeated] type = number; …` as field specs. */
+function parseFields(fields: string): FieldSpec[] {
+  return fields.split(";").map((f) => f.trim()).filter(Boolean).map((field) => {
+    const m = field.match(/^(\w+) (repeated )?(\S+) = (\d+)$/);
+    if (!m) throw new Error(`Cannot read field "${field}"`);
+    return m[2] ? [m[1], Number(m[4]), m[3], "repeated"] : [m[1], Number(m[4]), m[3]];
+  });
+}
 
 /** Each RPC: service, method, request message, response message. */
 const RPCS: [service: string, method: string, request: string, response: string][] = [
