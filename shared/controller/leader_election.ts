@@ -3,8 +3,12 @@
  * - a candidate takes the Lease when it does not exist, when it holds it already, or when the
  *   holder has not renewed it for `leaseDuration` — measured on our own clock from when we last
  *   saw the record change, so clock skew between machines does not matter;
- * - the leader renews every `retryPeriod`; if it cannot renew for `renewDeadline` it stops leading
- *   (the caller should exit, as controller-runtime does, so two leaders never act at once);
+ * - the leader renews every `retryPeriod`. Every attempt's requests carry a signal that aborts
+ *   when the renew deadline passes — `renewDeadline` after the last successful renewal began — so
+ *   a request the API server never answers is cancelled, not awaited. A leader that has not
+ *   renewed by then, or that finds another holder in the Lease, stops leading; the caller should
+ *   exit, as controller-runtime does. Since `renewDeadline` < `leaseDuration`, it has stopped
+ *   before a standby, counting `leaseDuration` from when it saw our last renewal, can take over;
  * - on shutdown the leader releases the Lease so a standby takes over at once.
  * Updates use the Lease's resourceVersion, so two candidates cannot both win.
  * @module
@@ -21,8 +25,11 @@ export interface LeaderElectionOptions {
   namespace: string;
   name: string;
   identity: string;
+  /** How long a standby waits, from when it last saw the Lease change, before taking it (15 s). */
   leaseDurationMs?: number;
+  /** How long the leader keeps leading without a successful renewal (10 s; < lease duration). */
   renewDeadlineMs?: number;
+  /** How often candidates try to acquire and the leader renews (2 s). */
   retryPeriodMs?: number;
   log?: Logger;
   /** Called once when we become leader; `leading` aborts when we stop leading. */
@@ -35,42 +42,96 @@ export interface LeaderElectionOptions {
 
 /**
  * Campaigns until we lead, leads until leadership is lost or `signal` aborts, then returns
- * the reason. The Lease is released when `signal` aborts while leading.
+ * the reason: "lost" or "shutdown". The Lease is released when `signal` aborts while leading.
  */
 export async function runLeaderElection(
   options: LeaderElectionOptions,
   signal: AbortSignal,
 ): Promise<string> {
+  const timing = timingOf(options);
   const lease = new LeaseLock(options);
-  const retry = options.retryPeriodMs ?? 2_000;
-  while (!signal.aborted && !(await lease.tryAcquireOrRenew())) {
-    await delay(retry, signal).catch(() => {});
+  let renewedAt = performance.now();
+  for (;;) {
+    renewedAt = performance.now();
+    if (signal.aborted || await attempt(lease, signal, timing.renewDeadlineMs)) break;
+    await delay(timing.retryPeriodMs, signal).catch(() => {});
   }
   if (signal.aborted) return "shutdown";
   options.log?.("info", "became leader", { lease: `${options.namespace}/${options.name}` });
   options.onLeadershipChange?.(true);
   const leading = new AbortController();
   options.onStartedLeading(leading.signal);
-  const reason = await renewLoop(lease, options, signal);
+  const reason = await renewLoop(lease, { ...options, ...timing }, renewedAt, signal);
   leading.abort(new Error(reason));
   options.onLeadershipChange?.(false);
-  if (reason === "shutdown") await lease.release();
+  if (reason === "shutdown") await lease.release(timing.renewDeadlineMs);
   options.onStoppedLeading?.(reason);
   return reason;
 }
 
-async function renewLoop(lease: LeaseLock, options: LeaderElectionOptions, signal: AbortSignal) {
-  const retry = options.retryPeriodMs ?? 2_000;
-  const deadline = options.renewDeadlineMs ?? 10_000;
-  let lastRenew = Date.now();
+type Timing = Required<
+  Pick<LeaderElectionOptions, "leaseDurationMs" | "renewDeadlineMs" | "retryPeriodMs">
+>;
+
+function timingOf(options: LeaderElectionOptions): Timing {
+  const timing = {
+    leaseDurationMs: options.leaseDurationMs ?? 15_000,
+    renewDeadlineMs: options.renewDeadlineMs ?? 10_000,
+    retryPeriodMs: options.retryPeriodMs ?? 2_000,
+  };
+  if (!(timing.renewDeadlineMs < timing.leaseDurationMs)) {
+    throw new RangeError("The renew deadline must be shorter than the lease duration");
+  }
+  if (!(timing.retryPeriodMs > 0 && timing.retryPeriodMs < timing.renewDeadlineMs)) {
+    throw new RangeError("The retry period must be > 0 and shorter than the renew deadline");
+  }
+  return timing;
+}
+
+/** One acquire or renew attempt whose requests are cancelled after `timeoutMs`. */
+async function attempt(lease: LeaseLock, signal: AbortSignal, timeoutMs: number) {
+  if (timeoutMs <= 0) return false;
+  const timeout = new AbortController();
+  const timer = setTimeout(
+    () => timeout.abort(new Error(`renew deadline passed (${timeoutMs} ms left at start)`)),
+    timeoutMs,
+  );
+  try {
+    return await lease.tryAcquireOrRenew(AbortSignal.any([signal, timeout.signal]));
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Renews until `signal` aborts ("shutdown") or the renew deadline passes without a renewal
+ * ("lost"). The deadline counts from when the last successful attempt began, since the API
+ * server may have written that attempt's renewTime — and a standby seen it — at any moment after.
+ */
+async function renewLoop(
+  lease: LeaseLock,
+  options: LeaderElectionOptions & Timing,
+  renewedAt: number,
+  signal: AbortSignal,
+): Promise<string> {
+  const { retryPeriodMs, renewDeadlineMs } = options;
   while (!signal.aborted) {
-    await delay(retry, signal).catch(() => {});
+    // Never sleep past the deadline: a leader that cannot renew must notice it on time.
+    const untilDeadline = renewedAt + renewDeadlineMs - performance.now();
+    await delay(Math.max(0, Math.min(retryPeriodMs, untilDeadline)), signal).catch(() => {});
     if (signal.aborted) break;
-    if (await lease.tryAcquireOrRenew()) {
-      lastRenew = Date.now();
-    } else if (Date.now() - lastRenew > deadline) {
+    const started = performance.now();
+    if (await attempt(lease, signal, renewedAt + renewDeadlineMs - started)) {
+      renewedAt = started;
+    } else if (lease.takenBy !== undefined) {
+      options.log?.("error", "lost leadership: another replica holds the lease", {
+        holder: lease.takenBy,
+      });
+      return "lost";
+    } else if (performance.now() - renewedAt >= renewDeadlineMs && !signal.aborted) {
       options.log?.("error", "lost leadership: could not renew the lease in time", {
-        renewDeadlineMs: deadline,
+        renewDeadlineMs,
+        sinceLastRenewalMs: Math.round(performance.now() - renewedAt),
       });
       return "lost";
     }
@@ -91,22 +152,29 @@ class LeaseLock {
     return Math.ceil((this.#o.leaseDurationMs ?? 15_000) / 1000);
   }
 
-  /** True when we hold the Lease after this call. */
-  async tryAcquireOrRenew(): Promise<boolean> {
+  /** Another holder seen by the last attempt, while its Lease had not expired. */
+  takenBy: string | undefined;
+
+  /** True when we hold the Lease after this call; every request carries `signal`. */
+  async tryAcquireOrRenew(signal: AbortSignal): Promise<boolean> {
     const { api, namespace, name, identity } = this.#o;
     const now = new Date();
+    const options = { signal };
+    this.takenBy = undefined;
     try {
       let lease: k8s.V1Lease;
       try {
         lease = await kubeCall(
           `Cannot read lease ${namespace}/${name}`,
-          () => api.readNamespacedLease({ name, namespace }),
+          (o) => api.readNamespacedLease({ name, namespace }, o),
+          options,
         );
       } catch (err) {
         if (!isNotFound(err)) throw err;
         await kubeCall(
           `Cannot create lease ${namespace}/${name}`,
-          () => api.createNamespacedLease({ namespace, body: this.#record(undefined, now) }),
+          (o) => api.createNamespacedLease({ namespace, body: this.#record(undefined, now) }, o),
+          options,
         );
         return true;
       }
@@ -119,10 +187,14 @@ class LeaseLock {
       }
       const held = spec.holderIdentity && spec.holderIdentity !== identity;
       const durationMs = (spec.leaseDurationSeconds ?? this.#durationSeconds) * 1000;
-      if (held && Date.now() - this.#observedAt < durationMs) return false;
+      if (held && Date.now() - this.#observedAt < durationMs) {
+        this.takenBy = spec.holderIdentity;
+        return false;
+      }
       await kubeCall(
         `Cannot update lease ${namespace}/${name}`,
-        () => api.replaceNamespacedLease({ name, namespace, body: this.#record(lease, now) }),
+        (o) => api.replaceNamespacedLease({ name, namespace, body: this.#record(lease, now) }, o),
+        options,
       );
       return true;
     } catch (err) {
@@ -152,10 +224,15 @@ class LeaseLock {
   }
 
   /** Gives the Lease up so a standby can take it without waiting for it to expire. */
-  async release(): Promise<void> {
+  async release(timeoutMs: number): Promise<void> {
     const { api, namespace, name, identity } = this.#o;
+    const options = { signal: AbortSignal.timeout(timeoutMs) };
     try {
-      const lease = await api.readNamespacedLease({ name, namespace });
+      const lease = await kubeCall(
+        `Cannot read lease ${namespace}/${name}`,
+        (o) => api.readNamespacedLease({ name, namespace }, o),
+        options,
+      );
       if (lease.spec?.holderIdentity !== identity) return;
       lease.spec = {
         ...lease.spec,
@@ -163,7 +240,11 @@ class LeaseLock {
         leaseDurationSeconds: 1,
         renewTime: microTime(new Date()),
       };
-      await api.replaceNamespacedLease({ name, namespace, body: lease });
+      await kubeCall(
+        `Cannot release lease ${namespace}/${name}`,
+        (o) => api.replaceNamespacedLease({ name, namespace, body: lease }, o),
+        options,
+      );
       this.#o.log?.("info", "released the lease", { lease: `${namespace}/${name}` });
     } catch (err) {
       this.#o.log?.("warn", "cannot release the lease", { error: String(err) });

@@ -1,8 +1,8 @@
 /**
  * Kubernetes client set-up shared by the operator, the executor and the dev tools: where the
  * kubeconfig comes from (explicit path, in-cluster, `KUBECONFIG`, `~/.kube/config` — as kubectl
- * looks), API clients whose every request first waits on a client-side rate limiter, and per-call
- * options that tie one request to an AbortSignal.
+ * looks), API clients whose every request first waits on a client-side rate limiter and then has
+ * a timeout, and per-call options that tie one request to an AbortSignal.
  *
  * This is client plumbing, not controller runtime: it stays here, beside `errors.ts`, and knows
  * nothing of `shared/controller/` (which depends on it). The rate limiter is any object with a
@@ -71,15 +71,27 @@ function exists(path: string): boolean {
   }
 }
 
+/** Default of `ApiClientOptions.timeoutMs`. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
 /** Options for API clients. */
 export interface ApiClientOptions {
   /** Waited on before every request (client-side QPS/burst limit). */
   limiter?: { wait(): Promise<void> };
+  /**
+   * Each request is cancelled if it has not been answered, body included, this long after it
+   * was sent (time spent waiting on `limiter` does not count); 0: no timeout. Default 30 s. A
+   * per-call signal (`withSignal`) can end a request sooner, never later.
+   */
+  timeoutMs?: number;
 }
 
 type ApiConstructor<T> = new (config: k8s.Configuration) => T;
 
-/** Like `KubeConfig.makeApiClient`, with a rate limiter in front of each request. */
+/**
+ * Like `KubeConfig.makeApiClient`, with a rate limiter in front of each request and a timeout
+ * on each. Watches do not go through these clients (see `shared/controller/informer.ts`).
+ */
 export function makeApiClient<T>(
   kc: k8s.KubeConfig,
   api: ApiConstructor<T>,
@@ -87,16 +99,30 @@ export function makeApiClient<T>(
 ): T {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error("The Kubernetes config has no current cluster");
-  const limiter = options.limiter;
-  const middleware: k8s.Middleware[] = limiter
-    ? [{
+  const { limiter, timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS } = options;
+  if (!(timeoutMs >= 0 && Number.isFinite(timeoutMs))) {
+    throw new RangeError(`timeoutMs must be a finite number ≥ 0, not ${timeoutMs}`);
+  }
+  const middleware: k8s.Middleware[] = [];
+  if (limiter) {
+    middleware.push({
       pre: async (context) => {
         await limiter.wait();
         return context;
       },
       post: (context) => Promise.resolve(context),
-    }]
-    : [];
+    });
+  }
+  if (timeoutMs > 0) {
+    middleware.push({
+      pre: (context) => {
+        // After the limiter: the timeout counts from when the request is sent.
+        context.setSignal(AbortSignal.timeout(timeoutMs));
+        return Promise.resolve(context);
+      },
+      post: (context) => Promise.resolve(context),
+    });
+  }
   const config = k8s.createConfiguration({
     baseServer: new k8s.ServerConfiguration(cluster.server, {}),
     authMethods: { default: kc },
@@ -120,7 +146,9 @@ export function withSignal(
   const abortable: k8s.ObservableMiddleware = {
     pre(request) {
       if (signal.aborted) return new k8s.Observable(Promise.reject(signal.reason));
-      request.setSignal(signal);
+      // Keep the client's own signal (its request timeout): whichever aborts first ends it.
+      const own = request.getSignal();
+      request.setSignal(own ? AbortSignal.any([own, signal]) : signal);
       return new k8s.Observable(Promise.resolve(request));
     },
     post: (response) => new k8s.Observable(Promise.resolve(response)),

@@ -76,3 +76,63 @@ Deno.test("the signal joins other per-call options, such as a patch's Content-Ty
     await server.close();
   }
 });
+
+Deno.test("a request the server does not answer fails at the client's request timeout", async () => {
+  const server = stalledApiServer();
+  try {
+    const core = makeApiClient(server.kubeConfig, k8s.CoreV1Api, { timeoutMs: 300 });
+    const started = performance.now();
+    const call = outcome(
+      kubeCall(`Cannot read namespace "x"`, (o) => core.readNamespace({ name: "x" }, o)),
+    );
+    await within(server.nextRequest(), "the request");
+    const closed = server.nextClose();
+    const err = await within(call, "the call to time out");
+    const tookMs = performance.now() - started;
+    assert.ok(err instanceof KubeApiError, String(err));
+    assert.equal(err.reason, "Timeout");
+    assert.equal(err.message, `Cannot read namespace "x": no answer within the request timeout`);
+    assert.ok(tookMs >= 290 && tookMs < 2_000, `timed out after ${tookMs} ms`);
+    await within(closed, "the request to be cancelled");
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("a call's signal ends a request before the client's timeout", async () => {
+  const server = stalledApiServer();
+  try {
+    const core = makeApiClient(server.kubeConfig, k8s.CoreV1Api, { timeoutMs: 60_000 });
+    const call = outcome(kubeCall("Cannot read", (o) => core.readNamespace({ name: "x" }, o), {
+      signal: AbortSignal.timeout(200),
+    }));
+    await within(server.nextRequest(), "the request");
+    const err = await within(call, "the call to fail");
+    assert.ok(err instanceof KubeApiError && err.reason === "Aborted", String(err));
+    await within(server.nextClose(), "the request to be cancelled");
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("a call aborted while waiting on the rate limiter fails at once, unsent", async () => {
+  const server = stalledApiServer();
+  try {
+    const gate = Promise.withResolvers<void>();
+    const core = makeApiClient(server.kubeConfig, k8s.CoreV1Api, {
+      limiter: { wait: () => gate.promise },
+    });
+    const stop = new AbortController();
+    const call = outcome(
+      kubeCall("Cannot read", (o) => core.readNamespace({ name: "x" }, o), { signal: stop.signal }),
+    );
+    stop.abort(new Error("renew deadline passed"));
+    const err = await within(call, "the call to fail");
+    assert.ok(err instanceof KubeApiError && err.reason === "Aborted", String(err));
+    gate.resolve();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.deepEqual(server.requests, [], "never sent");
+  } finally {
+    await server.close();
+  }
+});

@@ -15,8 +15,8 @@ export class KubeApiError extends ReasonError {
 
   /**
    * `reason` is Kubernetes' `Status.reason`, e.g. "NotFound", "AlreadyExists", "Conflict"; or
-   * "Unreachable" (no answer) and "Aborted" (the call's signal aborted) for failures before a
-   * status.
+   * "Unreachable" (no answer), "Timeout" (no answer within the client's request timeout) and
+   * "Aborted" (the call's signal aborted) for failures before a status.
    */
   constructor(
     action: string,
@@ -38,6 +38,13 @@ export function toKubeApiError(action: string, err: unknown): KubeApiError {
     // No `cause`: the client's exception repeats the body and headers; the server's message
     // (kept here) is the part worth reading.
     return new KubeApiError(action, err.code, reason, message ?? `HTTP ${err.code}`);
+  }
+  if ((err as Error)?.name === "AbortError") {
+    // The client's request timeout (`makeApiClient`); `kubeCall` reports a request its caller's
+    // signal cancelled as "Aborted" before it gets here.
+    return new KubeApiError(action, 0, "Timeout", "no answer within the request timeout", {
+      cause: err,
+    });
   }
   return new KubeApiError(action, 0, "Unreachable", (err as Error)?.message ?? String(err), {
     cause: err,
@@ -66,7 +73,9 @@ export interface KubeCallOptions {
 
 /**
  * Runs a client call, turning its failures into KubeApiError. `call` gets the per-call options
- * to pass to the client method (they carry `options.signal`; see `withSignal`).
+ * to pass to the client method (they carry `options.signal`; see `withSignal`). When the signal
+ * aborts, the call fails at once, even while its request still waits on the client's rate
+ * limiter (it is then never sent).
  */
 export async function kubeCall<T>(
   action: string,
@@ -75,7 +84,7 @@ export async function kubeCall<T>(
 ): Promise<T> {
   const { signal } = options;
   try {
-    return await call(withSignal(signal));
+    return await untilAborted(call(withSignal(signal)), signal);
   } catch (err) {
     if (signal?.aborted) {
       throw new KubeApiError(action, 0, "Aborted", `aborted: ${reasonText(signal.reason)}`, {
@@ -84,6 +93,18 @@ export async function kubeCall<T>(
     }
     throw toKubeApiError(action, err);
   }
+}
+
+/** `promise`, or its rejection with the signal's reason as soon as `signal` aborts. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  promise.catch(() => {}); // Its failure after an abort is expected and not worth reporting.
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
 }
 
 function reasonText(reason: unknown): string {
