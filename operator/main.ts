@@ -73,6 +73,10 @@ async function run(config: OperatorConfig, log: Logger): Promise<number> {
     leaderElect: config.leaderElection.enabled,
     leaderElectionNamespace: config.leaderElection.namespace ?? podNamespace() ?? "default",
     leaderElectionId: config.leaderElection.id,
+    leaseDurationMs: config.leaderElection.leaseDuration,
+    renewDeadlineMs: config.leaderElection.renewDeadline,
+    retryPeriodMs: config.leaderElection.retryPeriod,
+    requestTimeoutMs: config.kubeApi.timeout,
     identity: `${Deno.env.get("HOSTNAME") ?? "operator"}_${crypto.randomUUID().slice(0, 8)}`,
     healthAddress: config.healthProbeBindAddress,
     metricsAddress: config.metricsBindAddress,
@@ -86,10 +90,16 @@ async function run(config: OperatorConfig, log: Logger): Promise<number> {
     metricsPort: operator.endpoints.metricsPort,
   });
   const reason = await Promise.race([shutdownSignal(), operator.done]);
+  if (reason === "lost") {
+    // Its workers have stopped; exit at once, as controller-runtime does, rather than wait on
+    // an API server that may not answer (a replica restarts as a standby).
+    log("error", "leadership lost; exiting");
+    return 1;
+  }
   log("info", "operator stopping", { reason });
   await operator.stop();
   log("info", "operator stopped");
-  return reason === "lost" ? 1 : 0;
+  return 0;
 }
 
 function podNamespace(): string | undefined {

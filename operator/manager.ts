@@ -1,7 +1,8 @@
 /**
- * The operator's composition root: API clients behind one rate limiter, informers for
- * Performers and the pods and Services the operator manages, the work queue and the Performer
- * controller, leader election, and the health and metrics endpoints.
+ * The operator's composition root: API clients behind one rate limiter (the Lease's aside), each
+ * request with a timeout; informers for Performers and the pods and Services the operator
+ * manages, the work queue and the Performer controller, leader election, and the health and
+ * metrics endpoints.
  * @module
  */
 
@@ -40,6 +41,12 @@ export interface OperatorOptions {
   leaderElect: boolean;
   leaderElectionNamespace: string;
   leaderElectionId: string;
+  /** Lease timing (defaults: client-go's 15 s, 10 s, 2 s); see `runLeaderElection`. */
+  leaseDurationMs?: number;
+  renewDeadlineMs?: number;
+  retryPeriodMs?: number;
+  /** Timeout of each API request but watches (default `DEFAULT_REQUEST_TIMEOUT_MS`). */
+  requestTimeoutMs?: number;
   identity: string;
   healthAddress?: BindAddress;
   metricsAddress?: BindAddress;
@@ -49,7 +56,10 @@ export interface OperatorOptions {
 /** A running operator. */
 export interface RunningOperator {
   endpoints: Endpoints;
-  /** Resolves when the operator has stopped: after `stop()`, or when leadership is lost. */
+  /**
+   * Resolves when the operator has stopped: after `stop()` ("shutdown"), or when leadership is
+   * lost ("lost"; its workers have stopped then, and the process should exit).
+   */
   done: Promise<string>;
   stop(): Promise<void>;
 }
@@ -60,9 +70,12 @@ const CONTROLLER = "performer";
 export function startOperator(options: OperatorOptions): RunningOperator {
   const { kubeConfig: kc, log } = options;
   const limiter = new TokenBucket({ qps: options.qps, burst: options.burst });
-  const core = makeApiClient(kc, k8s.CoreV1Api, { limiter });
-  const custom = makeApiClient(kc, k8s.CustomObjectsApi, { limiter });
-  const coordination = makeApiClient(kc, k8s.CoordinationV1Api, { limiter });
+  const timeoutMs = options.requestTimeoutMs;
+  const core = makeApiClient(kc, k8s.CoreV1Api, { limiter, timeoutMs });
+  const custom = makeApiClient(kc, k8s.CustomObjectsApi, { limiter, timeoutMs });
+  // The Lease's own client, as controller-runtime has: renewals never queue behind a burst of
+  // reconcile writes at the rate limiter (a few requests per retry period need no limit).
+  const coordination = makeApiClient(kc, k8s.CoordinationV1Api, { timeoutMs });
   const metrics = createOperatorMetrics();
   const stop = new AbortController();
 
@@ -105,7 +118,12 @@ export function startOperator(options: OperatorOptions): RunningOperator {
   const controllers: Promise<void>[] = [];
   const startControllers = (leading: AbortSignal) => {
     controllers.push((async () => {
-      await synced;
+      // Leadership may end before the caches sync (the API server stalled): then never start.
+      const ended = new Promise<void>((resolve) =>
+        leading.addEventListener("abort", () => resolve(), { once: true })
+      );
+      if (!leading.aborted) await Promise.race([synced, ended]);
+      if (leading.aborted) return;
       log("info", "caches synced; starting workers", { workers: options.concurrency });
       // Everything known at start-up is reconciled once (level-triggered).
       for (const p of informers.performers.store.list()) queue.add(objectKey(p));
@@ -133,6 +151,9 @@ export function startOperator(options: OperatorOptions): RunningOperator {
       namespace: options.leaderElectionNamespace,
       name: options.leaderElectionId,
       identity: options.identity,
+      leaseDurationMs: options.leaseDurationMs,
+      renewDeadlineMs: options.renewDeadlineMs,
+      retryPeriodMs: options.retryPeriodMs,
       log,
       onStartedLeading: startControllers,
       onLeadershipChange: metrics.leader(options.leaderElectionId),

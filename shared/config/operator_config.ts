@@ -17,6 +17,16 @@ import {
   namespaceName,
   requiredOr,
 } from "./_fields.ts";
+import { durationMs, formatDuration } from "./duration.ts";
+
+/** A duration string with a default, in milliseconds, within [minMs, maxMs]. */
+function boundedDuration(defaultValue: string, minMs: number, maxMs: number) {
+  return durationMs(defaultValue).pipe(
+    z.number()
+      .min(minMs, `must be at least ${formatDuration(minMs)}`)
+      .max(maxMs, `must be at most ${formatDuration(maxMs)}`),
+  );
+}
 
 const LEASE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
@@ -42,6 +52,19 @@ export const OperatorConfig = z.strictObject({
       .regex(LEASE_NAME, "must be a valid Lease name (lower case letters, digits, - and .)")
       .default("hourglass-operator-leader")
       .meta({ description: "Name of the Lease." }),
+    leaseDuration: boundedDuration("15s", 1_000, 3_600_000).meta({
+      description: "How long a standby waits, after it last saw the Lease renewed, before " +
+        "taking it over. Longer than renewDeadline; 1s to 1h.",
+    }),
+    renewDeadline: boundedDuration("10s", 500, 3_600_000).meta({
+      description: "How long the leader keeps leading without renewing the Lease; then it " +
+        "stops and exits with code 1. Bounds every renewal's requests. Shorter than " +
+        "leaseDuration; 500ms to 1h.",
+    }),
+    retryPeriod: boundedDuration("2s", 100, 600_000).meta({
+      description: "How often the leader renews and a standby tries to take the Lease. " +
+        "Shorter than renewDeadline; 100ms to 10m.",
+    }),
   }, { error: requiredOr("a mapping") }).prefault({}).meta({
     description: "Leader election among the operator's replicas.",
   }),
@@ -66,6 +89,10 @@ export const OperatorConfig = z.strictObject({
     burst: z.int({ error: requiredOr("an integer") }).min(1, "must be ≥ 1").default(30).meta({
       description: "Client-side burst of API requests.",
     }),
+    timeout: boundedDuration("30s", 100, 3_600_000).meta({
+      description: "Each API request but a watch is cancelled if not answered within this " +
+        "time; 100ms to 1h. (Watches end on their own within 5–10 minutes.)",
+    }),
   }, { error: requiredOr("a mapping") }).prefault({}).meta({
     description: "The client-side rate limit of requests to the API server.",
   }),
@@ -84,10 +111,14 @@ const FLAG_NAMES: Readonly<Record<string, string>> = {
   "leaderElection.enabled": "leader-elect",
   "leaderElection.namespace": "leader-election-namespace",
   "leaderElection.id": "leader-election-id",
+  "leaderElection.leaseDuration": "leader-elect-lease-duration",
+  "leaderElection.renewDeadline": "leader-elect-renew-deadline",
+  "leaderElection.retryPeriod": "leader-elect-retry-period",
   namespace: "namespace",
   concurrency: "concurrency",
   "kubeApi.qps": "kube-api-qps",
   "kubeApi.burst": "kube-api-burst",
+  "kubeApi.timeout": "kube-api-timeout",
   logLevel: "log-level",
   logFormat: "log-format",
 };

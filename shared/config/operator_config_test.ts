@@ -2,7 +2,10 @@ import assert from "node:assert/strict";
 import { flagHelp } from "../cli/flags.ts";
 import { envName, OPERATOR_SETTINGS, OperatorConfig, settingFlagSpecs } from "./operator_config.ts";
 
-/** The flags and defaults of the operator before this schema: the chart and tests pass them. */
+/**
+ * The flags and defaults of the operator before this schema (the chart and tests pass them),
+ * and the Lease timing and request timeout added since (kube-controller-manager's flag names).
+ */
 const EARLIER_FLAGS: Record<string, string | number | boolean | undefined> = {
   kubeconfig: undefined,
   "metrics-bind-address": ":8080",
@@ -10,10 +13,14 @@ const EARLIER_FLAGS: Record<string, string | number | boolean | undefined> = {
   "leader-elect": false,
   "leader-election-namespace": undefined,
   "leader-election-id": "hourglass-operator-leader",
+  "leader-elect-lease-duration": "15s",
+  "leader-elect-renew-deadline": "10s",
+  "leader-elect-retry-period": "2s",
   namespace: undefined,
   concurrency: 4,
   "kube-api-qps": 20,
   "kube-api-burst": 30,
+  "kube-api-timeout": "30s",
   "log-level": "info",
   "log-format": "json",
 };
@@ -41,8 +48,12 @@ Deno.test("each setting has a description, a config key and an OPERATOR_ variabl
       ["leaderElection.enabled", "OPERATOR_LEADER_ELECT"],
       ["leaderElection.namespace", "OPERATOR_LEADER_ELECTION_NAMESPACE"],
       ["leaderElection.id", "OPERATOR_LEADER_ELECTION_ID"],
+      ["leaderElection.leaseDuration", "OPERATOR_LEADER_ELECT_LEASE_DURATION"],
+      ["leaderElection.renewDeadline", "OPERATOR_LEADER_ELECT_RENEW_DEADLINE"],
+      ["leaderElection.retryPeriod", "OPERATOR_LEADER_ELECT_RETRY_PERIOD"],
       ["kubeApi.qps", "OPERATOR_KUBE_API_QPS"],
       ["kubeApi.burst", "OPERATOR_KUBE_API_BURST"],
+      ["kubeApi.timeout", "OPERATOR_KUBE_API_TIMEOUT"],
     ],
   );
 });
@@ -51,9 +62,15 @@ Deno.test("the defaults are the earlier flags' defaults, bind addresses parsed",
   assert.deepEqual(OperatorConfig.parse({}), {
     metricsBindAddress: { hostname: "0.0.0.0", port: 8080 },
     healthProbeBindAddress: { hostname: "0.0.0.0", port: 8081 },
-    leaderElection: { enabled: false, id: "hourglass-operator-leader" },
+    leaderElection: {
+      enabled: false,
+      id: "hourglass-operator-leader",
+      leaseDuration: 15_000,
+      renewDeadline: 10_000,
+      retryPeriod: 2_000,
+    },
     concurrency: 4,
-    kubeApi: { qps: 20, burst: 30 },
+    kubeApi: { qps: 20, burst: 30, timeout: 30_000 },
     logLevel: "info",
     logFormat: "json",
   });

@@ -126,8 +126,34 @@ export async function loadOperatorConfig(
   const result = OperatorConfig.safeParse(merged);
   // Each layer passed on its own, so what fails now spans layers (a key none of them set).
   if (!result.success && problems.length === 0) problems.push(...formatIssues(result.error.issues));
+  if (result.success) problems.push(...leaseTimingProblems(result.data));
   if (problems.length > 0 || !result.success) throw new OperatorConfigError(problems);
   return result.data;
+}
+
+/**
+ * client-go's rules for the Lease timing, checked on the merged settings since the three values
+ * may come from different layers: the leader must stop (renew deadline) before a standby may
+ * take over (lease duration), and retry at least once within the deadline.
+ */
+function leaseTimingProblems(config: OperatorConfig): string[] {
+  const { leaseDuration, renewDeadline, retryPeriod } = config.leaderElection;
+  const named = (key: string) => {
+    const s = OPERATOR_SETTINGS.find((s) => s.key === key)!;
+    return `${s.key} (--${s.flag}, ${s.env})`;
+  };
+  const problems: string[] = [];
+  if (renewDeadline >= leaseDuration) {
+    problems.push(
+      `${named("leaderElection.renewDeadline")}: must be shorter than leaderElection.leaseDuration`,
+    );
+  }
+  if (retryPeriod >= renewDeadline) {
+    problems.push(
+      `${named("leaderElection.retryPeriod")}: must be shorter than leaderElection.renewDeadline`,
+    );
+  }
+  return problems;
 }
 
 type Doc = Record<string, unknown>;

@@ -48,10 +48,14 @@ Deno.test("every setting can be set by its flag, its variable and its file key",
     "leader-elect": ["true", true],
     "leader-election-namespace": ["ops", "ops"],
     "leader-election-id": ["lease-1", "lease-1"],
+    "leader-elect-lease-duration": ["20s", 20_000],
+    "leader-elect-renew-deadline": ["12s", 12_000],
+    "leader-elect-retry-period": ["1500ms", 1_500],
     namespace: ["team-a", "team-a"],
     concurrency: ["12", 12],
     "kube-api-qps": ["2.5", 2.5],
     "kube-api-burst": ["7", 7],
+    "kube-api-timeout": ["1m", 60_000],
     "log-level": ["debug", "debug"],
     "log-format": ["text", "text"],
   };
@@ -114,6 +118,27 @@ Deno.test("a value a later source overrides is still checked", async () => {
   const problems = await problemsOf(["--config", path, "--log-level=debug"]);
   assert.equal(problems.length, 1);
   assert.ok(problems[0].startsWith(`${path}: logLevel: `));
+});
+
+Deno.test("lease timing: the deadline within the lease, the retry within the deadline", async () => {
+  const path = await configFile("leaderElection:\n  leaseDuration: 30s\n");
+  const config = await load(["--config", path, "--leader-elect-renew-deadline=20s"]);
+  assert.equal(config.leaderElection.renewDeadline, 20_000, "values from two sources agree");
+  assert.deepEqual(
+    await problemsOf(["--leader-elect-renew-deadline=15s"], {
+      OPERATOR_LEADER_ELECT_RETRY_PERIOD: "15s",
+    }),
+    [
+      "leaderElection.renewDeadline (--leader-elect-renew-deadline, " +
+      "OPERATOR_LEADER_ELECT_RENEW_DEADLINE): must be shorter than leaderElection.leaseDuration",
+      "leaderElection.retryPeriod (--leader-elect-retry-period, " +
+      "OPERATOR_LEADER_ELECT_RETRY_PERIOD): must be shorter than leaderElection.renewDeadline",
+    ],
+  );
+  assert.deepEqual(await problemsOf(["--kube-api-timeout=0s", "--leader-elect-retry-period=2"]), [
+    '--leader-elect-retry-period: must be a duration such as "30s", "1m30s" or "250ms"',
+    "--kube-api-timeout: must be at least 100ms",
+  ]);
 });
 
 Deno.test("unknown flags, arguments and bad flag syntax are command-line errors", () => {
