@@ -1,11 +1,13 @@
 /**
  * Running the operator for real: two replicas with leader election (one active, the other
- * taking over when the first dies or stops), its probe and metrics endpoints, and the limits of
- * the RBAC rules it ships with.
+ * taking over when the first dies, stops, or is stalled off the API server — then it exits before
+ * the other takes over), its probe and metrics endpoints, and the limits of the RBAC rules it
+ * ships with.
  */
 
 import * as k8s from "@kubernetes/client-node";
 import assert from "node:assert/strict";
+import YAML from "yaml";
 import { freshNamespace, kubectl, KubectlError, testCluster } from "./fixture/cluster.ts";
 import { eventually } from "./fixture/eventually.ts";
 import {
@@ -14,6 +16,7 @@ import {
   startOperatorProcess,
 } from "./fixture/operator.ts";
 import { createPerformer, getPerformer, performerPods } from "./fixture/performers.ts";
+import { StallableProxy } from "./fixture/stallable_proxy.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 const LEASE = "hourglass-operator-leader";
@@ -84,6 +87,97 @@ for (const how of ["killed", "stopped"] as const) {
     },
   );
 }
+
+/** The operator's kubeconfig with its server replaced by `proxy` (same host, so TLS holds). */
+async function throughProxy(
+  identity: { kubeconfigPath: string; username: string },
+  proxy: StallableProxy,
+): Promise<{ kubeconfigPath: string; username: string }> {
+  const config = YAML.parse(await Deno.readTextFile(identity.kubeconfigPath));
+  const server = new URL(config.clusters[0].cluster.server);
+  config.clusters[0].cluster.server = `https://127.0.0.1:${proxy.port}`;
+  assert.equal(server.hostname, "127.0.0.1", "the API server's certificate covers 127.0.0.1");
+  const kubeconfigPath = await Deno.makeTempFile({ prefix: "operator-kubeconfig-proxied-" });
+  await Deno.writeTextFile(kubeconfigPath, YAML.stringify(config));
+  return { ...identity, kubeconfigPath };
+}
+
+/** Lease defaults, as the operator uses them (client-go's). */
+const LEASE_DURATION_MS = 15_000;
+const RENEW_DEADLINE_MS = 10_000;
+
+Deno.test(
+  "a leader stalled off the API server exits before the standby takes over",
+  opts,
+  async () => {
+    const cluster = await testCluster();
+    const ns = await freshNamespace(cluster, "ha-stall");
+    const identity = await operatorIdentity(cluster, ns);
+    const apiPort = Number(new URL(cluster.kubeConfig.getCurrentCluster()!.server).port);
+    const proxy = new StallableProxy(apiPort);
+    const leases = cluster.kubeConfig.makeApiClient(k8s.CoordinationV1Api);
+    const readLease = () => leases.readNamespacedLease({ name: LEASE, namespace: ns });
+    // The leader is the replica behind the proxy: started first, it leads before the other runs.
+    const a = await startOperatorProcess(
+      cluster,
+      { namespace: ns, leaderElect: true },
+      await throughProxy(identity, proxy),
+    );
+    let b: OperatorProcess | undefined;
+    try {
+      await eventually(async () => assert.ok(await isLeader(a), "a leads"));
+      b = await startOperatorProcess(cluster, { namespace: ns, leaderElect: true }, identity);
+      const standby = b;
+      await createPerformer(cluster, ns, "before");
+      await reconciled(cluster, ns, "before");
+      assert.equal(await isLeader(standby), false, "b stands by");
+      const holderA = (await readLease()).spec?.holderIdentity;
+
+      proxy.stall();
+      const stalledAt = Date.now();
+      // Follow the Lease: the last renewal a made (its renewTime, on this machine's clock), and
+      // when b holds it; and when a exits.
+      let lastRenewal = NaN;
+      let aExitedAt: number | undefined;
+      let takenAt: number | undefined;
+      for (const deadline = Date.now() + 40_000; Date.now() < deadline && !takenAt;) {
+        const spec = (await readLease()).spec;
+        if (spec?.holderIdentity === holderA) {
+          lastRenewal = new Date(spec?.renewTime as unknown as string).getTime();
+        } else if (spec?.holderIdentity) takenAt = Date.now();
+        if (aExitedAt === undefined && a.exited()) aExitedAt = Date.now();
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const twoLeaders = !a.exited() && await isLeader(a).catch(() => false);
+      const since = (t: number | undefined) => t === undefined ? "never" : `${t - lastRenewal} ms`;
+      console.log(
+        `stalled ${stalledAt - lastRenewal} ms after a's last renewal; after that renewal: ` +
+          `a exited ${since(aExitedAt)}, b took over ${since(takenAt)} ` +
+          `(renew deadline ${RENEW_DEADLINE_MS} ms, lease ${LEASE_DURATION_MS} ms); ` +
+          `a still leading then: ${twoLeaders}`,
+      );
+      assert.ok(takenAt !== undefined, "b took the Lease over");
+      assert.ok(aExitedAt !== undefined && aExitedAt < takenAt, "a exited before b took over");
+      assert.equal(await a.stop(), 1, "a exits with code 1 (lost the Lease)");
+      assert.match(a.logs(), /lost leadership: could not renew the lease in time/);
+      // Within the renew deadline of its last renewal, plus polling and process exit.
+      assert.ok(aExitedAt - lastRenewal < RENEW_DEADLINE_MS + 1_500, "a exited in time");
+      assert.ok(takenAt - lastRenewal >= LEASE_DURATION_MS, "b waited out the lease");
+      await eventually(async () => assert.ok(await isLeader(standby), "b leads"));
+      await createPerformer(cluster, ns, "after");
+      await reconciled(cluster, ns, "after");
+    } catch (err) {
+      console.error(
+        `--- a's log (last 30 lines) ---\n${a.logs().split("\n").slice(-30).join("\n")}`,
+      );
+      throw err;
+    } finally {
+      await proxy.close();
+      await a.stop();
+      await b?.stop();
+    }
+  },
+);
 
 Deno.test("the operator serves /healthz, /readyz and Prometheus metrics", opts, async () => {
   const cluster = await testCluster();
