@@ -7,7 +7,11 @@
  * - Watches resume from the last resourceVersion; a 410 Gone (history compacted) re-lists.
  * - Every watch is bounded by a random `timeoutSeconds` of 5–10 minutes (so no connection lives
  *   forever), and a watchdog restarts a watch that has been silent for longer than that (a
- *   dropped connection can otherwise leave a watch hanging without an error).
+ *   dropped connection can otherwise leave a watch hanging without an error). A watch request
+ *   not answered within `connectTimeoutMs` is cancelled and counts as a failure; so is one in
+ *   flight when the informer stops (client-node's `Watch` gives no handle on its request until
+ *   the server answers, so the request's own agent is destroyed). Lists are bounded by the API
+ *   client's request timeout (`makeApiClient`).
  * - Failures restart with exponential back-off and jitter; they never stop the informer. A watch
  *   the server ends within a second counts as a failure, so a proxy or server that closes every
  *   stream at once does not get a tight loop of watch requests.
@@ -58,6 +62,8 @@ export interface InformerOptions<T extends k8s.KubernetesObject> {
   pageSize?: number;
   /** Back-off between failed attempts (default 0.5 s doubling to 30 s). */
   backoff?: Backoff;
+  /** How long a watch request may wait for the server's answer (default 30 s). */
+  connectTimeoutMs?: number;
 }
 
 /** A watch that ends sooner than this without an error is treated as a failure. */
@@ -75,7 +81,8 @@ export class Informer<T extends k8s.KubernetesObject> implements WriteRecorder<T
   readonly #handlers: ((event: InformerEvent<T>) => void)[] = [];
   readonly #synced = Promise.withResolvers<void>();
   readonly #stop = new AbortController();
-  #watchAbort?: AbortController;
+  /** Ends the current watch, whether its request has been answered or not. */
+  #endWatch?: () => void;
   #resourceVersion = "";
   #running?: Promise<void>;
   #lastActivity = Date.now();
@@ -118,7 +125,7 @@ export class Informer<T extends k8s.KubernetesObject> implements WriteRecorder<T
   /** Stops watching; resolves when the loop has ended. */
   async stop(): Promise<void> {
     this.#stop.abort(new Error(`informer ${this.#options.name} stopped`));
-    this.#watchAbort?.abort();
+    this.#endWatch?.();
     await this.#running;
   }
 
@@ -178,20 +185,32 @@ export class Informer<T extends k8s.KubernetesObject> implements WriteRecorder<T
     // Set when we end the stream ourselves; the error the client then reports is expected.
     let ending: "gone" | "restart" | undefined;
     this.#lastActivity = Date.now();
+    const request = cancellableRequests(this.#options.kubeConfig);
+    let stream: AbortController | undefined;
+    this.#endWatch = () => stream ? stream.abort() : request.cancel();
     const watchdog = setInterval(() => {
       if (Date.now() - this.#lastActivity > (timeoutSeconds + 60) * 1000) {
         this.#log("warn", "watch silent for too long; restarting it");
         ending = "restart";
-        this.#watchAbort?.abort();
+        this.#endWatch?.();
       }
     }, 30_000);
+    const connectMs = this.#options.connectTimeoutMs ?? 30_000;
+    // The request is cancelled if the server has not answered by then (finish is set below).
+    const connecting = setTimeout(() => {
+      finish(
+        new Error(`Watch of "${this.#options.watchPath}" not answered within ${connectMs} ms`),
+      );
+      request.cancel();
+    }, connectMs);
     const finish = (err?: unknown) => {
       clearInterval(watchdog);
+      clearTimeout(connecting);
       const gone = ending === "gone" || isGone(err);
       if (err && !gone && ending === undefined && !this.#stop.signal.aborted) reject(err);
       else resolve(gone);
     };
-    new k8s.Watch(this.#options.kubeConfig).watch(
+    new k8s.Watch(request.config).watch(
       this.#options.watchPath,
       {
         resourceVersion: this.#resourceVersion,
@@ -206,14 +225,15 @@ export class Informer<T extends k8s.KubernetesObject> implements WriteRecorder<T
           const gone = (object as { code?: number }).code === 410;
           ending = gone ? "gone" : "restart";
           this.#log(gone ? "info" : "warn", "watch error event", { object });
-          this.#watchAbort?.abort();
+          this.#endWatch?.();
           return;
         }
         this.#apply(phase, object);
       },
       finish,
     ).then((abort) => {
-      this.#watchAbort = abort;
+      clearTimeout(connecting);
+      stream = abort;
       if (this.#stop.signal.aborted) abort.abort();
     }, finish);
     return promise;
@@ -243,6 +263,25 @@ export class Informer<T extends k8s.KubernetesObject> implements WriteRecorder<T
   #log(level: "debug" | "info" | "warn" | "error", msg: string, fields: object = {}): void {
     this.#options.log?.(level, msg, { informer: this.#options.name, ...fields });
   }
+}
+
+/**
+ * The kubeconfig as `Watch` sees it, with a way to cancel its request before the server
+ * answers: each request gets its own agent (client-node makes one per `applyToFetchOptions`),
+ * and destroying that agent fails the request.
+ */
+function cancellableRequests(kc: k8s.KubeConfig): { config: k8s.KubeConfig; cancel(): void } {
+  const agents: { destroy?: () => void }[] = [];
+  const config = Object.create(kc, {
+    applyToFetchOptions: {
+      value: async (opts: object) => {
+        const init = await kc.applyToFetchOptions(opts);
+        if (init.agent && typeof init.agent === "object") agents.push(init.agent);
+        return init;
+      },
+    },
+  }) as k8s.KubeConfig;
+  return { config, cancel: () => agents.forEach((agent) => agent.destroy?.()) };
 }
 
 function isGone(err: unknown): boolean {
