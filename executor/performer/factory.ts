@@ -49,6 +49,11 @@ export function createRuntime(
     readyTimeoutMs: k.readyTimeout,
     crdGroup: k.crdGroup,
     crdVersion: k.crdVersion,
+    trustedOverrides: new Set(
+      [...config.avsPerformers, config.avsDefaults].flatMap((p) =>
+        p.kubernetes?.endpointOverride ? [p.kubernetes.endpointOverride] : []
+      ),
+    ),
     log: options.log,
   });
 }

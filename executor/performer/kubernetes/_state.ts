@@ -16,8 +16,8 @@ import {
   type TerminalDegradedReason,
 } from "../../../shared/api/conditions.ts";
 import { grpcPortOf, isPodReady } from "../../../shared/api/pods.ts";
-import { DEFAULT_GRPC_PORT } from "../../../shared/api/performer.ts";
-import { parseImage } from "../image.ts";
+import { DEFAULT_GRPC_PORT, grpcEndpoint } from "../../../shared/api/performer.ts";
+import { imageReference, parseImage } from "../image.ts";
 import type { PerformerInstance, RuntimeState } from "../runtime.ts";
 import { ANNOTATIONS } from "./_performer_object.ts";
 import type { KubernetesRuntimeErrorReason } from "./errors.ts";
@@ -113,10 +113,20 @@ export function runtimeStateOf(resource: PerformerResource): RuntimeState {
 }
 
 /** Which status a wait accepts: with `generation` (a restart), only that generation's. */
-export interface ReadinessOptions {
+export interface ReadinessOptions extends EndpointTrust {
   generation?: number;
   /** The pod being replaced: a status still naming it is not the restarted one. */
   replacing?: string;
+}
+
+/**
+ * What the executor's own config allows as a Performer's endpoint. A Performer's annotations and
+ * status can be edited by anyone with rights on Performers: they never decide on their own where
+ * tasks (and the operator's signatures) go.
+ */
+export interface EndpointTrust {
+  /** The `endpointOverride`s of the executor's config; an annotation naming another is ignored. */
+  trustedOverrides?: ReadonlySet<string>;
 }
 
 /**
@@ -137,42 +147,76 @@ export function readiness(
     if ((status.observedGeneration ?? 0) < options.generation) return undefined;
     if (options.replacing !== undefined && status.podName === options.replacing) return undefined;
   }
-  const endpoint = endpointOf(resource, pod);
+  const endpoint = endpointOf(resource, pod, options);
   return endpoint ? { endpoint } : undefined;
 }
 
-/** How the executor reaches a Performer, from its annotations. */
+/**
+ * How the executor reaches a Performer, from its annotations — an override only when the
+ * executor's config has that very override (`trust.trustedOverrides`).
+ */
 export function connectionOf(
   resource: PerformerResource,
+  trust: EndpointTrust = {},
 ): { connectVia: "service" | "podIP"; endpointOverride?: string } {
   const a = resource.metadata?.annotations ?? {};
   const override = a[ANNOTATIONS.endpointOverride];
+  const trusted = override !== undefined && (trust.trustedOverrides?.has(override) ?? false);
   return {
     connectVia: a[ANNOTATIONS.connectVia] === "podIP" ? "podIP" : "service",
-    ...(override ? { endpointOverride: override } : {}),
+    ...(trusted ? { endpointOverride: override } : {}),
   };
 }
 
 /**
- * `host:port` to dial: the endpoint override; else the pod IP and grpc port of the serving pod
- * (connectVia podIP — only once that pod is Ready and not terminating); else
- * `status.grpcEndpoint`. Undefined while it cannot be known yet.
+ * `host:port` to dial: a trusted endpoint override; else the pod IP and grpc port of the serving
+ * pod (connectVia podIP — only a Ready, not terminating pod that this Performer controls); else
+ * `status.grpcEndpoint`, only in the form the operator writes
+ * (`performer-<name>.<namespace>.svc.cluster.local:<port>`). Undefined while it cannot be known
+ * yet — or when the status points elsewhere, which the executor never dials.
  */
 export function endpointOf(
   resource: PerformerResource,
   pod: (name: string) => k8s.V1Pod | undefined,
+  trust: EndpointTrust = {},
 ): string | undefined {
-  const { connectVia, endpointOverride } = connectionOf(resource);
+  const { connectVia, endpointOverride } = connectionOf(resource, trust);
   if (endpointOverride) return endpointOverride;
   const status = readStatus(resource);
-  if (connectVia === "service") return status.grpcEndpoint;
+  if (connectVia === "service") {
+    return isOperatorEndpoint(resource, status.grpcEndpoint) ? status.grpcEndpoint : undefined;
+  }
   const serving = status.podName ? pod(status.podName) : undefined;
   const ip = serving?.status?.podIP;
-  if (!serving || !ip || serving.metadata?.deletionTimestamp || !isPodReady(serving)) {
+  if (
+    !serving || !ip || serving.metadata?.deletionTimestamp || !isPodReady(serving) ||
+    !isControlledBy(serving, resource)
+  ) {
     return undefined;
   }
   const port = grpcPortOf(serving) ?? resource.spec?.config?.grpcPort ?? DEFAULT_GRPC_PORT;
   return ip.includes(":") ? `[${ip}]:${port}` : `${ip}:${port}`;
+}
+
+/** Whether `endpoint` is the Service endpoint the operator writes for this Performer. */
+function isOperatorEndpoint(resource: PerformerResource, endpoint: string | undefined): boolean {
+  const name = resource.metadata?.name;
+  const namespace = resource.metadata?.namespace;
+  if (!endpoint || !name || !namespace) return false;
+  const match = /^(.+):(\d{1,5})$/.exec(endpoint);
+  const port = Number(match?.[2]);
+  return match !== null && port >= 1 && port <= 65535 &&
+    endpoint === grpcEndpoint(name, namespace, port);
+}
+
+/** Whether the pod is this Performer's: its controller owner and its performer label. */
+function isControlledBy(pod: k8s.V1Pod, resource: PerformerResource): boolean {
+  const uid = resource.metadata?.uid;
+  const owned = (pod.metadata?.ownerReferences ?? []).some((o) =>
+    o.controller === true && o.uid === uid && o.kind === "Performer"
+  );
+  return uid !== undefined && owned &&
+    pod.metadata?.labels?.[LABEL.performer] === resource.metadata?.name;
 }
 
 /** The instance a Performer stands for, dialled at `endpoint`. */
@@ -191,22 +235,28 @@ export function instanceOf(resource: PerformerResource, endpoint: string): Perfo
   };
 }
 
-/** The image as configured (annotation), else parsed from `spec.image`. */
+/**
+ * The image the Performer runs: the annotation (which keeps the configured tag beside a digest)
+ * only when it names exactly what `spec.image` runs, else `spec.image` itself — so an edited
+ * spec can never pass for the wanted image at adoption.
+ */
 export function imageOf(resource: PerformerResource): PerformerImage {
+  const running = resource.spec?.image ?? "";
   const stored = resource.metadata?.annotations?.[ANNOTATIONS.image];
   if (stored) {
     try {
       const image = JSON.parse(stored);
       if (typeof image?.repository === "string" && typeof image?.tag === "string") {
-        return {
+        const annotated: PerformerImage = {
           repository: image.repository,
           tag: image.tag,
           ...(typeof image.digest === "string" ? { digest: image.digest } : {}),
         };
+        if (imageReference(annotated) === running) return annotated;
       }
     } catch { /* edited by hand: fall back to the spec */ }
   }
-  return parseImage(resource.spec?.image ?? "");
+  return parseImage(running);
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

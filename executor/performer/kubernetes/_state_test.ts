@@ -12,6 +12,7 @@ import {
 } from "./_state.ts";
 
 const NAME = "ab12cd34-0a1b2c3d";
+const UID = "7c9e6679-7425-40de-944b-e07fc1f90ae7";
 
 function condition(type: string, status: string, reason: string, message = "", gen?: number) {
   return {
@@ -31,7 +32,7 @@ function performer(
   return {
     apiVersion: "hourglass.eigenlayer.io/v1alpha1",
     kind: "Performer",
-    metadata: { name: NAME, namespace: "ns", generation: 1, ...meta },
+    metadata: { name: NAME, namespace: "ns", uid: UID, generation: 1, ...meta },
     spec: { avsAddress: "0xAB12cd34000000000000000000000000000000Ef", image: "repo/p:v1" },
     status,
   };
@@ -50,11 +51,19 @@ const readyStatus = {
 };
 
 function pod(
-  patch: { ready?: boolean; ip?: string; deleting?: boolean; port?: number } = {},
+  patch: { ready?: boolean; ip?: string; deleting?: boolean; port?: number; owner?: string } = {},
 ): k8s.V1Pod {
   return {
     metadata: {
       name: readyStatus.podName,
+      labels: { "hourglass.eigenlayer.io/performer": NAME },
+      ownerReferences: [{
+        apiVersion: "hourglass.eigenlayer.io/v1alpha1",
+        kind: "Performer",
+        name: NAME,
+        uid: patch.owner ?? UID,
+        controller: true,
+      }],
       ...(patch.deleting ? { deletionTimestamp: new Date() } : {}),
     },
     spec: {
@@ -138,7 +147,42 @@ Deno.test("endpoint: override, else pod IP (Ready pods only), else the Service e
       [ANNOTATIONS.endpointOverride]: "perf.example:443",
     },
   });
-  assert.equal(endpointOf(override, pods()), "perf.example:443");
+  const trust = { trustedOverrides: new Set(["perf.example:443"]) };
+  assert.equal(endpointOf(override, pods(), trust), "perf.example:443");
+});
+
+Deno.test("endpoint: edited annotations and status never redirect tasks", () => {
+  // An override the executor's config does not have is ignored (the Service endpoint is used).
+  const injected = performer(readyStatus, {
+    annotations: { [ANNOTATIONS.endpointOverride]: "attacker.example:443" },
+  });
+  assert.equal(
+    endpointOf(injected, pods(), { trustedOverrides: new Set() }),
+    readyStatus.grpcEndpoint,
+  );
+  assert.equal(endpointOf(injected, pods()), readyStatus.grpcEndpoint);
+  // A status endpoint other than the operator's Service name for this Performer is not dialled.
+  for (
+    const grpcEndpoint of [
+      "attacker.example:9090",
+      `performer-${NAME}.other-ns.svc.cluster.local:9090`,
+      `performer-other.ns.svc.cluster.local:9090`,
+      `performer-${NAME}.ns.svc.cluster.local:99999`,
+      `performer-${NAME}.ns.svc.cluster.local`,
+    ]
+  ) {
+    assert.equal(
+      endpointOf(performer({ ...readyStatus, grpcEndpoint }), pods()),
+      undefined,
+      grpcEndpoint,
+    );
+  }
+  // podIP: only the IP of a pod this Performer controls.
+  const viaPod = performer(readyStatus, { annotations: { [ANNOTATIONS.connectVia]: "podIP" } });
+  assert.equal(endpointOf(viaPod, pods(pod({ owner: "someone-else" }))), undefined);
+  const unlabelled = pod();
+  unlabelled.metadata!.labels = {};
+  assert.equal(endpointOf(viaPod, pods(unlabelled)), undefined);
 });
 
 Deno.test("a restart waits for the new generation's status, served by another pod", () => {
@@ -191,6 +235,7 @@ Deno.test("instances read back the image as configured, the AVS and the creation
     annotations: { [ANNOTATIONS.image]: JSON.stringify(image) },
     creationTimestamp: "2025-03-04T05:06:07Z" as unknown as Date,
   });
+  p.spec!.image = `repo/p@${image.digest}`; // what the executor writes for a digest
   const instance = instanceOf(p, "127.0.0.1:1");
   assert.deepEqual(instance.image, image);
   assert.equal(instance.performerId, NAME);
@@ -203,4 +248,15 @@ Deno.test("instances read back the image as configured, the AVS and the creation
     { repository: "repo/p", tag: "v1" },
     "falls back to spec.image",
   );
+});
+
+Deno.test("image: the annotation counts only when it names what spec.image runs", () => {
+  const annotated = { repository: "repo/p", tag: "v1" };
+  const meta = { annotations: { [ANNOTATIONS.image]: JSON.stringify(annotated) } };
+  const honest = performer(readyStatus, meta);
+  assert.deepEqual(instanceOf(honest, "x:1").image, annotated);
+  // spec.image edited to another image: adoption must see the image that actually runs.
+  const edited = performer(readyStatus, meta);
+  edited.spec!.image = "evil/p:v1";
+  assert.deepEqual(instanceOf(edited, "x:1").image, { repository: "evil/p", tag: "v1" });
 });

@@ -29,6 +29,7 @@ import { buildPerformer, RESTART_ENV } from "./_performer_object.ts";
 import {
   connectionOf,
   endpointOf,
+  type EndpointTrust,
   instanceOf,
   type PerformerResource,
   readStatus,
@@ -48,6 +49,12 @@ export interface KubernetesRuntimeOptions {
   connectionTimeoutMs: number;
   /** How long a new Performer has to report ready, in ms. */
   readyTimeoutMs: number;
+  /**
+   * The `endpointOverride`s of the executor's config: the only overrides a Performer's
+   * annotation may name (annotations and status are editable by anyone with rights on
+   * Performers; the executor's config is not).
+   */
+  trustedOverrides?: ReadonlySet<string>;
   /** API group and version of the Performer CRD (default hourglass.eigenlayer.io/v1alpha1). */
   crdGroup?: string;
   crdVersion?: string;
@@ -68,6 +75,9 @@ interface Resolved {
 export class KubernetesRuntime implements PerformerRuntime {
   readonly mode = "kubernetes" as const;
   readonly #o: KubernetesRuntimeOptions & Resolved;
+  readonly #trust: EndpointTrust;
+  // Grows with the overrides of the specs this executor creates (they come from its config).
+  readonly #overrides: Set<string>;
   readonly #api: { group: string; version: string; plural: string; namespace: string };
 
   /**
@@ -99,6 +109,8 @@ export class KubernetesRuntime implements PerformerRuntime {
 
   private constructor(options: KubernetesRuntimeOptions & Resolved) {
     this.#o = options;
+    this.#overrides = new Set(options.trustedOverrides ?? []);
+    this.#trust = { trustedOverrides: this.#overrides };
     this.#api = {
       group: options.group,
       version: options.version,
@@ -118,6 +130,7 @@ export class KubernetesRuntime implements PerformerRuntime {
       log("warn", "performer env entries replaced by the operator's own", { ...fields, replaced });
     }
     const k = spec.kubernetes;
+    if (k?.endpointOverride) this.#overrides.add(k.endpointOverride);
     if (k?.connectVia === "podIP" && !k.endpointOverride) await this.#ensurePods();
     const action = `Cannot create Performer "${namespace}/${name}"`;
     // Not cancellable: cancelled after the API server stored it, the Performer would be left
@@ -135,6 +148,7 @@ export class KubernetesRuntime implements PerformerRuntime {
       const { resource, endpoint } = await this.#o.cache.waitServing(name, {
         timeoutMs: this.#o.readyTimeoutMs,
         signal,
+        trustedOverrides: this.#trust.trustedOverrides,
       });
       log("info", "performer ready", {
         ...fields,
@@ -173,10 +187,12 @@ export class KubernetesRuntime implements PerformerRuntime {
         `Cannot restart Performer "${namespace}/${name}": it no longer exists`,
       );
     }
-    if (connectionOf(current).connectVia === "podIP") await this.#ensurePods();
+    if (connectionOf(current, this.#trust).connectVia === "podIP") await this.#ensurePods();
     const status = readStatus(current);
     // The operator may have replaced the pod by itself (a new pod IP): re-point, no new pod.
-    const now = status.ready ? endpointOf(current, (p) => this.#o.cache.pod(p)) : undefined;
+    const now = status.ready
+      ? endpointOf(current, (p) => this.#o.cache.pod(p), this.#trust)
+      : undefined;
     if (now && now !== instance.endpoint) {
       log("info", "performer endpoint changed; re-pointing", { performer: name, endpoint: now });
       return { ...instance, endpoint: now };
@@ -195,6 +211,7 @@ export class KubernetesRuntime implements PerformerRuntime {
       timeoutMs: this.#o.readyTimeoutMs,
       generation: patched.metadata?.generation ?? 0,
       replacing: status.podName,
+      trustedOverrides: this.#trust.trustedOverrides,
     });
     log("info", "performer restarted", { performer: name, endpoint });
     return { ...instance, endpoint };
@@ -230,8 +247,12 @@ export class KubernetesRuntime implements PerformerRuntime {
       throw apiFailure("ApiError", action, err);
     }) as { items?: PerformerResource[] };
     const live = (list.items ?? []).filter((r) => !r.metadata?.deletionTimestamp);
-    if (live.some((r) => connectionOf(r).connectVia === "podIP")) await this.#ensurePods();
-    return live.map((r) => instanceOf(r, endpointOf(r, (p) => this.#o.cache.pod(p)) ?? ""));
+    if (live.some((r) => connectionOf(r, this.#trust).connectVia === "podIP")) {
+      await this.#ensurePods();
+    }
+    return live.map((r) =>
+      instanceOf(r, endpointOf(r, (p) => this.#o.cache.pod(p), this.#trust) ?? "")
+    );
   }
 
   async close(): Promise<void> {
