@@ -11,6 +11,7 @@ import { EcdsaKey } from "../executor/signing/ecdsa.ts";
 import type { TaskResultMessage } from "../executor/task/pipeline.ts";
 import type { TaskSubmissionMessage } from "../executor/task/validate.ts";
 import { executorProto } from "../shared/proto/load.ts";
+import { randomTaskId } from "../sdk/testing.ts";
 import { OWN_CONNECTIONS } from "../shared/grpc/channel_options.ts";
 
 /** The fields a test chooses; the rest get sensible defaults. */
@@ -23,12 +24,6 @@ export interface TaskFields {
   operatorSetId?: number;
   referenceTimestamp?: number;
   taskBlockNumber?: string;
-}
-
-/** A fresh random task id (`0x` + 64 hex digits). */
-export function randomTaskId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(32));
-  return "0x" + [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /** Builds a TaskSubmission signed by `key` (ECDSA: 65 bytes; BN254: 64 bytes). */

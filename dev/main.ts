@@ -17,7 +17,7 @@
 import * as k8s from "@kubernetes/client-node";
 import YAML from "yaml";
 import { startLocalCluster } from "./cluster/local_cluster.ts";
-import { freePort } from "./cluster/processes.ts";
+import { freePort } from "./process.ts";
 import { startNodeSimulator } from "./node_sim/simulator.ts";
 import { EXECUTOR_PERMISSIONS, OPERATOR_PERMISSIONS } from "./permissions.ts";
 import { executorClient, signedSubmission } from "./aggregator_client.ts";

@@ -1,7 +1,8 @@
 /**
- * Child processes of the local control plane: started with their output in a log file, stopped
- * with SIGTERM then SIGKILL, and recorded in an owner file so that a later run can clean up the
- * processes of a run that died without stopping them (e.g. killed with SIGKILL).
+ * Child processes of the local tools (control plane, chain, Podman, the node simulator's
+ * containers): started with their output in a log file, stopped with SIGTERM then SIGKILL
+ * (`stopProcess`, the one place that does it), and recorded in an owner file so that a later run
+ * can clean up the processes of a run that died without stopping them (e.g. killed with SIGKILL).
  * @module
  */
 
@@ -50,19 +51,27 @@ export function startProcess(
     logPath,
     status,
     async stop(graceMs = 10_000) {
-      if (exited) return;
-      signal(child.pid, "SIGTERM");
-      const timer = setTimeout(() => signal(child.pid, "SIGKILL"), graceMs);
-      try {
-        await status;
-      } finally {
-        clearTimeout(timer);
-      }
+      if (!exited) await stopProcess(child.pid, status, graceMs);
     },
   };
 }
 
-function signal(pid: number, sig: Deno.Signal): void {
+/**
+ * Stops process `pid`: SIGTERM, then SIGKILL if `exited` has not settled after `graceMs`;
+ * resolves with `exited`. Call it only while the process has not been seen to exit.
+ */
+export async function stopProcess<T>(pid: number, exited: Promise<T>, graceMs: number): Promise<T> {
+  signalProcess(pid, "SIGTERM");
+  const timer = setTimeout(() => signalProcess(pid, "SIGKILL"), graceMs);
+  try {
+    return await exited;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Sends `sig` to `pid`; a process that is already gone is not an error. */
+export function signalProcess(pid: number, sig: Deno.Signal): void {
   try {
     Deno.kill(pid, sig);
   } catch {
@@ -98,7 +107,7 @@ export async function reapOrphans(parent: string, prefix: string): Promise<numbe
       continue;
     }
     if (isAlive(record.ownerPid)) continue;
-    for (const pid of record.pids) signal(pid, "SIGKILL");
+    for (const pid of record.pids) signalProcess(pid, "SIGKILL");
     await Deno.remove(dir, { recursive: true }).catch(() => {});
     cleaned++;
   }

@@ -10,7 +10,7 @@ import * as k8s from "@kubernetes/client-node";
 import assert from "node:assert/strict";
 import { executorClient } from "../dev/aggregator_client.ts";
 import { managementClient } from "../dev/management_client.ts";
-import { freePort } from "../dev/cluster/processes.ts";
+import { freePort } from "../dev/process.ts";
 import { GROUP } from "../shared/api/performer.ts";
 import { freshNamespace, type TestCluster, testCluster } from "./fixture/cluster.ts";
 import { eventually } from "./fixture/eventually.ts";

@@ -9,7 +9,7 @@
  */
 
 import { type BuildOptions, cacheDir } from "../cluster/binaries.ts";
-import { freePort, type ManagedProcess, startProcess, tailLog } from "../cluster/processes.ts";
+import { freePort, type ManagedProcess, startProcess, tailLog } from "../process.ts";
 import { ANVIL_VERSION, LOCAL_CHAIN_ID } from "./versions.ts";
 
 /** The mnemonic of anvil's (and Hardhat's) well-known dev accounts: never hold value with them. */

@@ -6,7 +6,7 @@
 
 import { type Abi, type Address, createWalletClient, defineChain, http, publicActions } from "viem";
 import type { BuildOptions } from "../cluster/binaries.ts";
-import { reapOrphans, writeOwnerRecord } from "../cluster/processes.ts";
+import { reapOrphans, writeOwnerRecord } from "../process.ts";
 import { type AnvilNode, startAnvil } from "./anvil.ts";
 import {
   type ChainClient,

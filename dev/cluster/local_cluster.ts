@@ -17,7 +17,7 @@ import {
   startProcess,
   tailLog,
   writeOwnerRecord,
-} from "./processes.ts";
+} from "../process.ts";
 
 /** A running local control plane. */
 export interface LocalCluster {

@@ -8,6 +8,7 @@ import type * as grpc from "@grpc/grpc-js";
 import assert from "node:assert/strict";
 import { waitForServing } from "../../shared/grpc/health_client.ts";
 import { performerTestClient, randomTaskId } from "../../sdk/testing.ts";
+import { eventually } from "../../tests/fixture/eventually.ts";
 import { type EngineClient, engineClient } from "../podman/engine_api.ts";
 import { ensurePodman, startPodmanService } from "../podman/podman.ts";
 import {
@@ -107,20 +108,6 @@ async function logs(engine: EngineClient, id: string): Promise<string> {
   return out;
 }
 
-async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  ms = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  while (true) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 Deno.test("buildHelloImage builds a labelled non-root image, then skips an unchanged build", async () => {
   await ensurePodman({ log: () => {} });
   const first = await buildHelloImage({ tag: TAG, force: true, log: () => {} });
@@ -215,10 +202,11 @@ Deno.test("a container with HELLO_CRASH_ON_START=1 exits with code 1", async () 
   await using f = await fixture();
   const id = await createHello(f.engine, { env: ["HELLO_CRASH_ON_START=1"] });
   await f.engine.request("POST", `/containers/${id}/start`);
-  const state = await eventually("the container to exit", async () => {
+  const state = await eventually(async () => {
     const s = (await inspect(f.engine, id)).State;
-    return s.Running ? undefined : s;
-  });
+    assert.equal(s.Running, false, "the container has not exited yet");
+    return s;
+  }, { timeoutMs: 15_000 });
   assert.equal(state.ExitCode, 1);
   assert.match(await logs(f.engine, id), /HELLO_CRASH_ON_START=1/);
 });
@@ -227,11 +215,12 @@ Deno.test("the image starts with no network at all (everything it needs is insid
   await using f = await fixture();
   const id = await createHello(f.engine, { networkNone: true });
   await f.engine.request("POST", `/containers/${id}/start`);
-  const text = await eventually("hello to listen", async () => {
+  const text = await eventually(async () => {
     const out = await logs(f.engine, id);
-    if (!(await inspect(f.engine, id)).State.Running) throw new Error(`hello exited:\n${out}`);
-    return out.includes('"msg":"performer listening"') ? out : undefined;
-  });
+    assert.ok((await inspect(f.engine, id)).State.Running, `hello exited:\n${out}`);
+    assert.match(out, /"msg":"performer listening"/, "hello is not listening yet");
+    return out;
+  }, { timeoutMs: 15_000 });
   assert.match(text, /"address":"0\.0\.0\.0:9090"/);
   assert.doesNotMatch(text, /error/i);
 });

@@ -6,8 +6,11 @@
 
 import * as grpc from "@grpc/grpc-js";
 import * as k8s from "@kubernetes/client-node";
+import assert from "node:assert/strict";
 import { freshNamespace, testCluster } from "../../tests/fixture/cluster.ts";
-import { healthProto, performerProto } from "../../shared/proto/load.ts";
+import { eventually } from "../../tests/fixture/eventually.ts";
+import { healthProto } from "../../shared/proto/load.ts";
+import { performerTestClient } from "../../sdk/testing.ts";
 import { createLogger } from "../../shared/runtime/log.ts";
 import { silentLog } from "./log.ts";
 import { type NodeSimulator, type NodeSimulatorOptions, startNodeSimulator } from "./simulator.ts";
@@ -79,26 +82,6 @@ export function helloPod(name: string, container: Partial<k8s.V1Container> = {})
   };
 }
 
-/** Polls `fn` until it returns a value other than undefined; fails with the last value seen. */
-export async function eventually<T>(
-  what: string,
-  fn: () => Promise<T | undefined>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await fn();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`, { cause: last });
-}
-
 /** Reads a pod, or undefined when it does not exist. */
 export async function readPod(t: SimTest, name: string): Promise<k8s.V1Pod | undefined> {
   try {
@@ -117,10 +100,11 @@ export function waitForPod(
   check: (pod: k8s.V1Pod) => boolean,
   timeoutMs?: number,
 ): Promise<k8s.V1Pod> {
-  return eventually(`pod "${name}" ${what}`, async () => {
+  return eventually(async () => {
     const pod = await readPod(t, name);
-    return pod && check(pod) ? pod : undefined;
-  }, timeoutMs);
+    assert.ok(pod && check(pod), `pod "${name}" not yet ${what}`);
+    return pod;
+  }, { timeoutMs, intervalMs: 200 });
 }
 
 /** The status of condition `type` on a pod. */
@@ -163,19 +147,15 @@ export function healthCheck(address: string): Promise<string> {
 }
 
 /** PerformerService.ExecuteTask at `address`; resolves with the result parsed as JSON. */
-export function executeTask(address: string, payload: string): Promise<Record<string, unknown>> {
-  const { PerformerService } = performerProto().eigenlayer.hourglass.v1.performer;
-  const client = new PerformerService(address, grpc.credentials.createInsecure(), OWN_CONNECTIONS);
-  const taskId = new TextEncoder().encode(`0x${"ab".repeat(32)}`);
-  return new Promise((resolve, reject) => {
-    client.ExecuteTask(
-      { taskId, payload: new TextEncoder().encode(payload) },
-      { deadline: Date.now() + 5000 },
-      (err, res) => {
-        client.close();
-        if (err) return reject(err);
-        resolve(JSON.parse(new TextDecoder().decode(res?.result ?? new Uint8Array())));
-      },
-    );
-  });
+export async function executeTask(
+  address: string,
+  payload: string,
+): Promise<Record<string, unknown>> {
+  const client = performerTestClient(address);
+  try {
+    const { result } = await client.executeTask(`0x${"ab".repeat(32)}`, payload, 5000);
+    return JSON.parse(new TextDecoder().decode(result));
+  } finally {
+    client.close();
+  }
 }

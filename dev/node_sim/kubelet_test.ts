@@ -8,7 +8,6 @@ import {
   alive,
   condition,
   containerPid,
-  eventually,
   executeTask,
   healthCheck,
   helloPod,
@@ -16,7 +15,8 @@ import {
   readPod,
   simTest,
   waitForPod,
-} from "./_test_helpers.ts";
+} from "./_test_util.ts";
+import { eventually } from "../../tests/fixture/eventually.ts";
 
 const isReady = (pod: Parameters<typeof condition>[0]) =>
   condition(pod, "Ready")?.status === "True";
@@ -185,11 +185,9 @@ Deno.test("deleting a pod stops its process and the pod disappears", opts, async
     const [gracefulPid, forcedPid] = [containerPid(graceful), containerPid(forced)];
 
     await t.core.deleteNamespacedPod({ name: "graceful", namespace: t.namespace });
-    await eventually(
-      "the gracefully deleted pod to disappear",
-      async () => (await readPod(t, "graceful")) === undefined ? true : undefined,
-      15_000,
-    );
+    await eventually(async () => {
+      assert.equal(await readPod(t, "graceful"), undefined, "the deleted pod is still there");
+    }, { timeoutMs: 15_000 });
     assert.equal(alive(gracefulPid), false);
 
     await t.core.deleteNamespacedPod({
@@ -197,11 +195,9 @@ Deno.test("deleting a pod stops its process and the pod disappears", opts, async
       namespace: t.namespace,
       gracePeriodSeconds: 0,
     });
-    await eventually(
-      "the process of the force-deleted pod to stop",
-      () => Promise.resolve(alive(forcedPid) ? undefined : true),
-      15_000,
-    );
+    await eventually(() => {
+      assert.equal(alive(forcedPid), false, "the force-deleted pod's process still runs");
+    }, { timeoutMs: 15_000 });
   } finally {
     await t.cleanup();
   }

@@ -6,7 +6,8 @@
 import * as k8s from "@kubernetes/client-node";
 import assert from "node:assert/strict";
 import { freshNamespace, testCluster } from "../../tests/fixture/cluster.ts";
-import { alive, condition, containerPid, eventually, helloPod, opts } from "./_test_helpers.ts";
+import { eventually } from "../../tests/fixture/eventually.ts";
+import { alive, condition, containerPid, helloPod, opts } from "./_test_util.ts";
 import { parseArgs } from "./main.ts";
 
 const MAIN = new URL("./main.ts", import.meta.url).pathname;
@@ -38,9 +39,10 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
       assert.match(value ?? "", new RegExp(`node simulator ready: node ${nodeName}`));
 
       await core.createNamespacedPod({ namespace, body: helloPod("p") });
-      const pod = await eventually("the pod to be Ready", async () => {
+      const pod = await eventually(async () => {
         const p = await core.readNamespacedPod({ name: "p", namespace });
-        return condition(p, "Ready")?.status === "True" ? p : undefined;
+        assert.equal(condition(p, "Ready")?.status, "True", "the pod is not Ready yet");
+        return p;
       });
       assert.equal(pod.spec?.nodeName, nodeName);
       const pid = containerPid(pod);

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { stopProcess } from "../process.ts";
 import type { ImageLaunch } from "./images.ts";
 
 /** How a process ended, in the runtime's terms (a signal shows as 128 + its number). */
@@ -62,23 +63,6 @@ export function spawnProcess(
   return {
     pid: child.pid,
     exited,
-    async stop(graceMs) {
-      if (done) return exited;
-      signal(child.pid, "SIGTERM");
-      const timer = setTimeout(() => signal(child.pid, "SIGKILL"), graceMs);
-      try {
-        return await exited;
-      } finally {
-        clearTimeout(timer);
-      }
-    },
+    stop: (graceMs) => done ? exited : stopProcess(child.pid, exited, graceMs),
   };
-}
-
-function signal(pid: number, sig: Deno.Signal): void {
-  try {
-    Deno.kill(pid, sig);
-  } catch {
-    // Already gone.
-  }
 }

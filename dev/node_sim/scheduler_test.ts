@@ -5,7 +5,8 @@
 
 import * as k8s from "@kubernetes/client-node";
 import assert from "node:assert/strict";
-import { condition, eventually, opts, readPod, simTest, waitForPod } from "./_test_helpers.ts";
+import { eventually } from "../../tests/fixture/eventually.ts";
+import { condition, opts, readPod, simTest, waitForPod } from "./_test_util.ts";
 import { Scheduler } from "./scheduler.ts";
 
 Deno.test("the scheduler part takes pending pods of the default scheduler only", () => {
@@ -153,9 +154,10 @@ Deno.test(
       assert.ok(reasons.has("ImagePullBackOff"), `saw ${[...reasons]}`);
       assert.equal(backoffMessage, `Back-off pulling image "${image}"`);
       assert.deepEqual([...phases], ["Pending"]);
-      await eventually("no container status claims to run", async () => {
+      await eventually(async () => {
         const pod = await readPod(t, "p");
-        return pod?.status?.containerStatuses?.[0]?.state?.running === undefined ? true : undefined;
+        const running = pod?.status?.containerStatuses?.[0]?.state?.running;
+        assert.equal(running, undefined, "a container status claims to run");
       });
     } finally {
       await t.cleanup();

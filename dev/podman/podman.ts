@@ -5,7 +5,7 @@
  * @module
  */
 
-import { startProcess, tailLog } from "../cluster/processes.ts";
+import { startProcess, tailLog } from "../process.ts";
 import { conflictingSettings, withRequiredSettings } from "./_containers_conf.ts";
 import { engineClient } from "./engine_api.ts";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { CachedOperatorSetReader, type CachedReaderOptions } from "./cached_reader.ts";
-import { addr, ecdsaKey, FakeChain, type FakeEvent } from "./_testing.ts";
+import { addr, ecdsaKey, FakeChain, type FakeEvent } from "./_test_util.ts";
 import { ChainReadError } from "./operator_set_reader.ts";
 
 const AVS = addr(0xa5);

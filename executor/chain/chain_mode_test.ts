@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { BLS_KEY, docWith, load } from "../../shared/config/_testing.ts";
+import { BLS_KEY, docWith, load } from "../../tests/fixture/executor_config_doc.ts";
 import type { Logger } from "../../shared/runtime/log.ts";
 import { chainModeWarnings, startChainMode, trustModeOf } from "./chain_mode.ts";
-import { FakeChain } from "./_testing.ts";
+import { FakeChain } from "./_test_util.ts";
 
 const AM = "0x1111111111111111111111111111111111111111";
 const KR = "0x2222222222222222222222222222222222222222";

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { randomTaskId, signedSubmission } from "../../dev/aggregator_client.ts";
+import { signedSubmission } from "../../dev/aggregator_client.ts";
+import { randomTaskId } from "../../sdk/testing.ts";
 import { Bn254Key, verifyBn254, verifyBn254Standard } from "../signing/bn254.ts";
 import { bn254CertificateDigest, taskMessageHash } from "../signing/certificate.ts";
 import { authDigest } from "../signing/digests.ts";

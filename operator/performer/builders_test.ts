@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { PerformerSpecInput } from "../../shared/api/performer.ts";
-import { AVS, performerWith } from "./_testing.ts";
+import { AVS, performerWith } from "./_test_util.ts";
 import { buildPod, buildService, GPU_RESOURCE } from "./builders.ts";
 import { LABEL } from "./labels.ts";
 

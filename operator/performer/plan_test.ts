@@ -1,7 +1,7 @@
 import type * as k8s from "@kubernetes/client-node";
 import assert from "node:assert/strict";
 import { buildPod, buildService } from "./builders.ts";
-import { performerWith } from "./_testing.ts";
+import { performerWith } from "./_test_util.ts";
 import { LABEL } from "./labels.ts";
 import type { PerformerObject } from "./performer_object.ts";
 import {

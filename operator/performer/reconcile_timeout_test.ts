@@ -7,7 +7,7 @@
 import * as k8s from "@kubernetes/client-node";
 import assert from "node:assert/strict";
 import { API_VERSION, KIND } from "../../shared/api/performer.ts";
-import { FakeClock, settle } from "../../shared/controller/_testing.ts";
+import { FakeClock, settle } from "../../tests/fixture/fake_clock.ts";
 import { runController, Store, WorkQueue } from "../../shared/controller/mod.ts";
 import { makeApiClient } from "../../shared/kube/client.ts";
 import { KubeApiError } from "../../shared/kube/errors.ts";
@@ -16,7 +16,7 @@ import {
   stalledApiServer,
   within,
 } from "../../tests/fixture/stalled_api_server.ts";
-import { AVS } from "./_testing.ts";
+import { AVS } from "./_test_util.ts";
 import { kubePerformerWriter, type PerformerWriter } from "./kube_writer.ts";
 import type { RawPerformer } from "./performer_object.ts";
 import { performerReconciler } from "./reconciler.ts";

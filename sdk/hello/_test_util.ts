@@ -1,10 +1,11 @@
 /**
- * hello-performer as a child process, for tests and local tools that need real performers
- * (the executor's process tests, the node simulator): started with `Deno.execPath()` (never a
+ * hello-performer as a child process, for its own tests: started with `Deno.execPath()` (never a
  * shim that would not forward signals), ready once it logs "performer listening", its JSON log
  * records kept for assertions.
  * @module
  */
+
+import { stopProcess } from "../../dev/process.ts";
 
 /** Path of hello-performer's entry point. */
 export const HELLO_MAIN = new URL("./main.ts", import.meta.url).pathname;
@@ -102,15 +103,7 @@ export async function startHelloProcess(options: HelloProcessOptions = {}): Prom
     status: finalStatus,
     waitForLog,
     kill,
-    async stop(graceMs = 10_000) {
-      kill("SIGTERM");
-      const timer = setTimeout(() => kill("SIGKILL"), graceMs);
-      try {
-        return await proc.status;
-      } finally {
-        clearTimeout(timer);
-      }
-    },
+    stop: (graceMs = 10_000) => exited ? proc.status : stopProcess(child.pid, proc.status, graceMs),
   };
   if (options.waitReady === false) return proc;
   try {

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { checkHealth, healthClient } from "../../shared/grpc/health_client.ts";
 import { performerTestClient, randomTaskId } from "../testing.ts";
 import type { HelloResult } from "./hello.ts";
-import { type HelloProcessOptions, startHelloProcess } from "./process.ts";
+import { type HelloProcessOptions, startHelloProcess } from "./_test_util.ts";
 
 /** A loopback address of its own, as a node simulator gives each performer. */
 function loopback(): string {

@@ -7,7 +7,13 @@ import {
   resolveCertificateVerifiers,
   resolveChainContracts,
 } from "./contracts.ts";
-import { BLS_KEY, docWith, ECDSA_KEY, load, problemsOf } from "./_testing.ts";
+import {
+  BLS_KEY,
+  docWith,
+  ECDSA_KEY,
+  load,
+  problemsOf,
+} from "../../tests/fixture/executor_config_doc.ts";
 
 const VERIFIER = "0x2222222222222222222222222222222222222222";
 const MAILBOX = "0x3333333333333333333333333333333333333333";

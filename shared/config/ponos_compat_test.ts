@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import { ConfigError, loadExecutorConfig } from "./load.ts";
 import { PONOS_KEYS } from "./ponos_compat.ts";
-import { BLS_KEY, docWith, ECDSA_KEY, load, problemsOf } from "./_testing.ts";
+import {
+  BLS_KEY,
+  docWith,
+  ECDSA_KEY,
+  load,
+  problemsOf,
+} from "../../tests/fixture/executor_config_doc.ts";
 
 type Doc = Record<string, unknown>;
 

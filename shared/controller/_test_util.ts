@@ -1,6 +1,7 @@
 /**
- * A test helper: a TCP proxy on 127.0.0.1 that can drop every connection and refuse new ones,
- * to cut a client off from the API server without touching the server.
+ * Test helpers of the controller runtime: a TCP proxy on 127.0.0.1 that can drop every
+ * connection and refuse new ones, to cut a client off from the API server without touching the
+ * server.
  * @module
  */
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { FakeClock, settle } from "./_testing.ts";
+import { FakeClock, settle } from "../../tests/fixture/fake_clock.ts";
 import { type Action, AWAIT_CHANGE, runController, TerminalError } from "./controller.ts";
 import { WorkQueue } from "./workqueue.ts";
 

@@ -10,7 +10,7 @@ import { freshNamespace, type TestCluster, testCluster } from "../../tests/fixtu
 import { eventually } from "../../tests/fixture/eventually.ts";
 import { delay, exponentialBackoff } from "./backoff.ts";
 import type { Logger } from "../runtime/log.ts";
-import { CuttableProxy } from "./_cuttable_proxy.ts";
+import { CuttableProxy } from "./_test_util.ts";
 import { Informer, type ListParams } from "./informer.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };

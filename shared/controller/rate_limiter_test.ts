@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { FakeClock, settle } from "./_testing.ts";
+import { FakeClock, settle } from "../../tests/fixture/fake_clock.ts";
 import { TokenBucket } from "./rate_limiter.ts";
 
 Deno.test("a token bucket lets a burst through, then one action per 1/qps, in order", async () => {

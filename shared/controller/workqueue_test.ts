@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { FakeClock } from "./_testing.ts";
+import { FakeClock } from "../../tests/fixture/fake_clock.ts";
 import { WorkQueue } from "./workqueue.ts";
 
 Deno.test("a key added many times while waiting is handed out once", async () => {

@@ -9,8 +9,9 @@
  */
 
 import * as grpc from "@grpc/grpc-js";
-import { executorClient, randomTaskId, signedSubmission } from "../aggregator_client.ts";
-import { managementClient } from "../management_client.ts";
+import { executorClient, signedSubmission } from "../../dev/aggregator_client.ts";
+import { randomTaskId } from "../../sdk/testing.ts";
+import { managementClient } from "../../dev/management_client.ts";
 import { createEngineClient } from "../../executor/performer/docker/engine_client.ts";
 import { performerProto } from "../../shared/proto/load.ts";
 import {
@@ -20,7 +21,7 @@ import {
   OPERATOR_KEY,
   podmanSocket,
   startExecutorProcess,
-} from "../../tests/fixture/executor.ts";
+} from "../fixture/executor.ts";
 import { OWN_CONNECTIONS } from "../../shared/grpc/channel_options.ts";
 
 const count = Number(Deno.args[Deno.args.indexOf("--tasks") + 1] || 300);

@@ -6,16 +6,14 @@
  */
 
 import { LABEL } from "../../../shared/api/labels.ts";
-import * as grpc from "@grpc/grpc-js";
 import { buildHelloImage, HELLO_IMAGE_REPOSITORY } from "../../../dev/images/hello_image.ts";
 import { ensurePodman, startPodmanService } from "../../../dev/podman/podman.ts";
 import type { Logger } from "../../../shared/runtime/log.ts";
-import { performerProto } from "../../../shared/proto/load.ts";
+import { performerTestClient } from "../../../sdk/testing.ts";
 import type { InstanceSpec, PerformerRuntime } from "../runtime.ts";
 import type { ContainerInspect } from "./_container.ts";
 import { DockerRuntime, type DockerRuntimeOptions } from "./docker_runtime.ts";
 import { createEngineClient, type EngineClient } from "./engine_client.ts";
-import { OWN_CONNECTIONS } from "../../../shared/grpc/channel_options.ts";
 
 /** Deno.test options of tests that run containers (gRPC and fetch leave timers behind). */
 export const CONTAINER_TEST = { sanitizeOps: false, sanitizeResources: false };
@@ -107,45 +105,17 @@ async function removeTestContainers(engine: EngineClient): Promise<void> {
   }
 }
 
-/** Polls `probe` until it returns a value; throws naming `what` after `ms`. */
-export async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  ms = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  while (true) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** One ExecuteTask through the real PerformerService; resolves with the result as JSON. */
+/** One ExecuteTask through the SDK's test client; resolves with the result as JSON. */
 export async function executeTask(
   endpoint: string,
   taskId: string,
   payload: string,
 ): Promise<unknown> {
-  const Service = performerProto().eigenlayer.hourglass.v1.performer.PerformerService;
-  const client = new Service(endpoint, grpc.credentials.createInsecure(), OWN_CONNECTIONS);
+  const client = performerTestClient(endpoint);
   try {
-    const result = await new Promise<Uint8Array>((resolve, reject) =>
-      client.ExecuteTask(
-        { taskId: new TextEncoder().encode(taskId), payload: new TextEncoder().encode(payload) },
-        { deadline: Date.now() + 10_000 },
-        (err, res) => err ? reject(err) : resolve(new Uint8Array(res!.result)),
-      )
-    );
+    const { result } = await client.executeTask(taskId, payload);
     return JSON.parse(new TextDecoder().decode(result));
   } finally {
     client.close();
   }
-}
-
-/** A task id in the executors' format: "0x" + 64 hex digits. */
-export function randomTaskId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(32));
-  return "0x" + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }

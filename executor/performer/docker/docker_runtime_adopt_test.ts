@@ -6,17 +6,17 @@
 
 import assert from "node:assert/strict";
 import { waitForServing } from "../../../shared/grpc/health_client.ts";
+import { randomTaskId } from "../../../sdk/testing.ts";
+import { eventually } from "../../../tests/fixture/eventually.ts";
 import type { PerformerInstance } from "../runtime.ts";
 import {
   CONTAINER_TEST,
-  eventually,
   executeTask,
   HELLO,
   helloSpec,
   podmanFixture,
   randomId,
-  randomTaskId,
-} from "./_testing.ts";
+} from "./_test_util.ts";
 import { DockerRuntimeError } from "./errors.ts";
 
 const SERVING = { waitMs: 30_000, intervalMs: 20 };
@@ -35,10 +35,9 @@ Deno.test(
       const stopped = await mine.create(helloSpec());
       const other = await theirs.create(helloSpec());
       await f.observer.request("POST", `/containers/${stopped.resourceId}/kill`);
-      await eventually(
-        "the kill to show",
-        async () => (await mine.inspect(stopped)).running ? undefined : true,
-      );
+      await eventually(async () => {
+        assert.equal((await mine.inspect(stopped)).running, false, "the kill does not show yet");
+      }, { timeoutMs: 20_000 });
 
       const owned = (await mine.listOwned()).sort(byId);
       assert.deepEqual(

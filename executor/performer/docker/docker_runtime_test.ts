@@ -7,15 +7,9 @@
 import { LABEL } from "../../../shared/api/labels.ts";
 import assert from "node:assert/strict";
 import { waitForServing } from "../../../shared/grpc/health_client.ts";
-import {
-  AVS,
-  CONTAINER_TEST,
-  eventually,
-  executeTask,
-  helloSpec,
-  podmanFixture,
-  randomTaskId,
-} from "./_testing.ts";
+import { randomTaskId } from "../../../sdk/testing.ts";
+import { eventually } from "../../../tests/fixture/eventually.ts";
+import { AVS, CONTAINER_TEST, executeTask, helloSpec, podmanFixture } from "./_test_util.ts";
 import { DockerRuntimeError } from "./errors.ts";
 
 const SERVING = { waitMs: 30_000, intervalMs: 20 };
@@ -89,13 +83,11 @@ Deno.test("docker runtime: performer containers under Podman", CONTAINER_TEST, a
 
   await t.step("a performer that crashes on start is not running, exit code kept", async () => {
     const instance = await runtime.create(helloSpec({ HELLO_CRASH_ON_START: "1" }));
-    const state = await eventually(
-      "the crash to show",
-      async () => {
-        const s = await runtime.inspect(instance);
-        return s.running ? undefined : s;
-      },
-    );
+    const state = await eventually(async () => {
+      const s = await runtime.inspect(instance);
+      assert.equal(s.running, false, "the crash does not show yet");
+      return s;
+    }, { timeoutMs: 20_000 });
     assert.deepEqual(state, { running: false, failed: true, detail: "exited with code 1" });
     await new Promise((r) => setTimeout(r, 1_000));
     const c = await f.inspect(instance.resourceId);
@@ -108,10 +100,11 @@ Deno.test("docker runtime: performer containers under Podman", CONTAINER_TEST, a
     const instance = await runtime.create(helloSpec({ HELLO_VERSION: "v-restart" }));
     await waitForServing(instance.endpoint, SERVING);
     await f.observer.request("POST", `/containers/${instance.resourceId}/kill`);
-    const killed = await eventually("the kill to show", async () => {
+    const killed = await eventually(async () => {
       const s = await runtime.inspect(instance);
-      return s.running ? undefined : s;
-    });
+      assert.equal(s.running, false, "the kill does not show yet");
+      return s;
+    }, { timeoutMs: 20_000 });
     assert.match(killed.detail ?? "", /exited with code 137 \(killed by signal SIGKILL\)/);
 
     const t0 = performance.now();

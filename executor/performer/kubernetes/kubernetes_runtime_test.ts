@@ -10,7 +10,7 @@ import { LABEL } from "../../../shared/api/labels.ts";
 import * as grpc from "@grpc/grpc-js";
 import * as k8s from "@kubernetes/client-node";
 import assert from "node:assert/strict";
-import { freePort } from "../../../dev/cluster/processes.ts";
+import { freePort } from "../../../dev/process.ts";
 import { silentLog } from "../../../dev/node_sim/log.ts";
 import { GROUP, PLURAL, VERSION } from "../../../shared/api/performer.ts";
 import { performerProto } from "../../../shared/proto/load.ts";
