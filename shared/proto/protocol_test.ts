@@ -7,7 +7,7 @@
 
 import * as grpc from "@grpc/grpc-js";
 import assert from "node:assert/strict";
-import { decodeFields, WireType } from "./_wire.ts";
+import { decodeFields, WireType } from "./_test_util.ts";
 import { executorProto, healthProto, performerProto } from "./load.ts";
 
 type Kind = "string" | "bytes" | "uint32" | "uint64" | "int64" | "bool" | `enum:${string}` | string;
