@@ -33,7 +33,7 @@
  * 6.3 ms, with the key's Miller-loop coefficients cached), noble's bigint field arithmetic for
  * both hash-to-G1 maps (try-and-increment's square root: 36 µs vs 55 µs on mcl's Fp; the
  * standard map costs about two square roots, an inversion and a SHA-256 expansion per point,
- * twice). The choice stays inside this file; `_reference_bn254.ts` keeps noble/mcl counterparts
+ * twice). The choice stays inside this file; `_test_util.ts` keeps noble/mcl counterparts
  * that the tests and the benchmark compare with, and `tests/signing_crosscheck_test.ts` checks
  * both schemes against crypto-libs and gnark-crypto themselves.
  * @module

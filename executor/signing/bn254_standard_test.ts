@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import { bytesToHex } from "./_bytes.ts";
-import { nobleIsOnG1, nobleSign, nobleVerify } from "./_reference_bn254.ts";
+import { nobleIsOnG1, nobleSign, nobleVerify } from "./_test_util.ts";
 import {
   Bn254Key,
   decodeG1,

@@ -1,13 +1,7 @@
 import assert from "node:assert/strict";
 import { bn254 as noble } from "@noble/curves/bn254.js";
 import { bigIntToBytes, bytesToHex, concatBytes } from "./_bytes.ts";
-import {
-  mclHashToG1,
-  nobleIsOnG1,
-  noblePublicKeys,
-  nobleSign,
-  nobleVerify,
-} from "./_reference_bn254.ts";
+import { mclHashToG1, nobleIsOnG1, noblePublicKeys, nobleSign, nobleVerify } from "./_test_util.ts";
 import {
   Bn254Key,
   Bn254PublicKey,

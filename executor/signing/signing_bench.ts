@@ -7,7 +7,7 @@
 import { keccak256 as jsKeccak256 } from "js-sha3";
 import * as tiny from "tiny-secp256k1";
 import { hexToBytes } from "./_bytes.ts";
-import { mclHashToG1, nobleSign, nobleVerify } from "./_reference_bn254.ts";
+import { mclHashToG1, nobleSign, nobleVerify } from "./_test_util.ts";
 import {
   Bn254Key,
   Bn254PublicKey,

@@ -1,6 +1,7 @@
 /**
- * Second implementations of the BN254 operations (folder-private, for tests and the benchmark
- * only), so `bn254.ts` is checked against code that shares none of its arithmetic:
+ * Test helpers of the signing module: second implementations of the BN254 operations (for the
+ * tests and the benchmark only), so `bn254.ts` is checked against code that shares none of its
+ * arithmetic:
  * - group operations and pairings on `@noble/curves` (bn254.ts uses mcl-wasm for those);
  * - hash-to-G1 on mcl-wasm's field arithmetic (bn254.ts uses noble's Fp for that).
  * @module
