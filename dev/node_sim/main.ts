@@ -1,6 +1,7 @@
 /**
  * `deno run -A dev/node_sim/main.ts --kubeconfig <path> [--node-name <name>]
- * [--restart-backoff-ms <ms>] [--log-level debug|info|warn|error]`: runs the node simulator
+ * [--restart-backoff-ms <ms>] [--mode process|status-only] [--log-level debug|info|warn|error]`:
+ * runs the node simulator
  * until SIGINT or SIGTERM (or its parent goes away). Prints `node simulator ready` once the node
  * is registered and the pods are listed.
  * @module
@@ -12,11 +13,11 @@ import { createLogger, LOG_LEVELS, type LogLevel } from "../../shared/runtime/lo
 import { startNodeSimulator } from "./simulator.ts";
 
 const USAGE = "usage: main.ts --kubeconfig <path> [--node-name <name>] " +
-  "[--restart-backoff-ms <ms>] [--log-level debug|info|warn|error]";
+  "[--restart-backoff-ms <ms>] [--mode process|status-only] [--log-level debug|info|warn|error]";
 
 /** Parses `--name value` pairs; throws on unknown or incomplete flags. */
 export function parseArgs(args: string[]): Record<string, string> {
-  const known = ["--kubeconfig", "--node-name", "--restart-backoff-ms", "--log-level"];
+  const known = ["--kubeconfig", "--node-name", "--restart-backoff-ms", "--mode", "--log-level"];
   const out: Record<string, string> = {};
   for (let i = 0; i < args.length; i++) {
     const [flag, inline] = args[i].split(/=(.*)/s, 2);
@@ -48,7 +49,13 @@ if (import.meta.main) {
     console.error(`Unknown log level "${level}"; ${USAGE}`);
     Deno.exit(2);
   }
+  const mode = flags.mode ?? "process";
+  if (mode !== "process" && mode !== "status-only") {
+    console.error(`Unknown mode "${mode}"; ${USAGE}`);
+    Deno.exit(2);
+  }
   const sim = await startNodeSimulator({
+    mode,
     kubeConfig,
     nodeName: flags["node-name"],
     restartBackoffMs: flags["restart-backoff-ms"] ? Number(flags["restart-backoff-ms"]) : undefined,

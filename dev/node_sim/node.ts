@@ -22,14 +22,26 @@ export const NODE_CAPACITY: Readonly<Record<string, string>> = {
   "ephemeral-storage": "100Gi",
 };
 
+/** Capacity of a status-only node (scale benchmarks): nothing runs, so room for thousands. */
+export const STATUS_ONLY_CAPACITY: Readonly<Record<string, string>> = {
+  cpu: "1000",
+  memory: "4Ti",
+  pods: "20000",
+  "ephemeral-storage": "100Ti",
+};
+
 /** Builds the Node object (metadata, empty spec and status) for `name`. */
-export function buildNode(name: string, now = new Date()): k8s.V1Node {
+export function buildNode(
+  name: string,
+  now = new Date(),
+  capacity: Readonly<Record<string, string>> = NODE_CAPACITY,
+): k8s.V1Node {
   return {
     apiVersion: "v1",
     kind: "Node",
     metadata: { name, labels: nodeLabels(name) },
     spec: {},
-    status: buildNodeStatus(name, now),
+    status: buildNodeStatus(name, now, capacity),
   };
 }
 
@@ -46,7 +58,11 @@ export function nodeLabels(name: string): Record<string, string> {
 }
 
 /** The node status: capacity, Ready, pressure conditions all False, loopback address. */
-export function buildNodeStatus(name: string, now = new Date()): k8s.V1NodeStatus {
+export function buildNodeStatus(
+  name: string,
+  now = new Date(),
+  capacity: Readonly<Record<string, string>> = NODE_CAPACITY,
+): k8s.V1NodeStatus {
   const condition = (type: string, status: string, reason: string, message: string) => ({
     type,
     status,
@@ -56,8 +72,8 @@ export function buildNodeStatus(name: string, now = new Date()): k8s.V1NodeStatu
     lastTransitionTime: now,
   });
   return {
-    capacity: { ...NODE_CAPACITY },
-    allocatable: { ...NODE_CAPACITY },
+    capacity: { ...capacity },
+    allocatable: { ...capacity },
     conditions: [
       condition(
         "MemoryPressure",
@@ -102,8 +118,12 @@ export function buildNodeStatus(name: string, now = new Date()): k8s.V1NodeStatu
  * Creates the Node, or adopts an existing one (merging our labels into its labels), then writes
  * its status through the status subresource. Returns the Node as stored.
  */
-export async function registerNode(core: k8s.CoreV1Api, name: string): Promise<k8s.V1Node> {
-  const node = buildNode(name);
+export async function registerNode(
+  core: k8s.CoreV1Api,
+  name: string,
+  capacity: Readonly<Record<string, string>> = NODE_CAPACITY,
+): Promise<k8s.V1Node> {
+  const node = buildNode(name, new Date(), capacity);
   try {
     await kubeCall(`Cannot create node "${name}"`, () => core.createNode({ body: node }));
   } catch (err) {

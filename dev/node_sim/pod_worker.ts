@@ -11,7 +11,7 @@ import type { ConfigSource } from "./env.ts";
 import type { ImageTable } from "./images.ts";
 import { type Logger, withFields } from "../../shared/runtime/log.ts";
 import type { PodSnapshot } from "./pod_status.ts";
-import { isoTime, nowIso } from "./status_types.ts";
+import { type ContainerStatusJson, isoTime, nowIso } from "./status_types.ts";
 
 /** What a pod worker needs besides the pod. */
 export interface PodWorkerContext {
@@ -22,6 +22,11 @@ export interface PodWorkerContext {
   backoffBaseMs: number;
   logDir: string;
   log: Logger;
+  /**
+   * Status-only mode (like kwok): no process is started; every container is reported Running,
+   * started and Ready from the moment the pod is bound, whatever its image.
+   */
+  statusOnly?: boolean;
 }
 
 /** Runs the containers of one pod. */
@@ -48,27 +53,30 @@ export class PodWorker {
     this.#startTime = isoTime(pod.status?.startTime) ?? nowIso();
     const podDir = `${ctx.logDir}/${pod.metadata?.namespace}_${pod.metadata?.name}_${this.uid}`;
     const log = withFields(ctx.log, { pod: this.key, podIP });
-    this.#runners = (pod.spec?.containers ?? []).map((container) =>
-      new ContainerRunner({
-        pod,
-        container,
-        podIP,
-        hostIP: ctx.hostIP,
-        images: ctx.images,
-        repoRoot: ctx.repoRoot,
-        configSource: ctx.configSource,
-        backoffBaseMs: ctx.backoffBaseMs,
-        logPath: `${podDir}/${container.name}.log`,
-        onChange,
-        log: withFields(log, { container: container.name }),
-        previous: pod.status?.containerStatuses?.find((s) => s.name === container.name),
-      })
-    );
+    this.#runners = ctx.statusOnly
+      ? []
+      : (pod.spec?.containers ?? []).map((container) =>
+        new ContainerRunner({
+          pod,
+          container,
+          podIP,
+          hostIP: ctx.hostIP,
+          images: ctx.images,
+          repoRoot: ctx.repoRoot,
+          configSource: ctx.configSource,
+          backoffBaseMs: ctx.backoffBaseMs,
+          logPath: `${podDir}/${container.name}.log`,
+          onChange,
+          log: withFields(log, { container: container.name }),
+          previous: pod.status?.containerStatuses?.find((s) => s.name === container.name),
+        })
+      );
     this.#podDir = podDir;
   }
 
   /** Starts every container. */
   async start(): Promise<void> {
+    if (this.#ctx.statusOnly) return;
     await Deno.mkdir(this.#podDir, { recursive: true });
     for (const runner of this.#runners) runner.start();
   }
@@ -79,7 +87,9 @@ export class PodWorker {
       podIP: this.podIP,
       hostIP: this.#ctx.hostIP,
       startTime: this.#startTime,
-      containers: this.#runners.map((r) => r.status()),
+      containers: this.#ctx.statusOnly
+        ? (this.pod.spec?.containers ?? []).map((c) => statusOnlyContainer(c, this.#startTime))
+        : this.#runners.map((r) => r.status()),
     };
   }
 
@@ -87,4 +97,19 @@ export class PodWorker {
   async stop(graceMs: number): Promise<void> {
     await Promise.all(this.#runners.map((r) => r.stop(graceMs)));
   }
+}
+
+/** A container in status-only mode: running since the pod started, started and Ready. */
+function statusOnlyContainer(container: k8s.V1Container, startedAt: string): ContainerStatusJson {
+  return {
+    name: container.name,
+    image: container.image ?? "",
+    imageID: `sim://status-only/${container.image ?? ""}`,
+    containerID: `sim://status-only/${container.name}`,
+    ready: true,
+    started: true,
+    restartCount: 0,
+    state: { running: { startedAt } },
+    lastState: {},
+  };
 }

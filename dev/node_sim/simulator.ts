@@ -22,7 +22,13 @@ import { apiConfigSource } from "./env.ts";
 import { DEFAULT_IMAGES, type ImageTable } from "./images.ts";
 import { IpPool } from "./ip_pool.ts";
 import { Kubelet } from "./kubelet.ts";
-import { DEFAULT_NODE_NAME, HOST_IP, markNodeStopped, registerNode } from "./node.ts";
+import {
+  DEFAULT_NODE_NAME,
+  HOST_IP,
+  markNodeStopped,
+  registerNode,
+  STATUS_ONLY_CAPACITY,
+} from "./node.ts";
 import { Scheduler } from "./scheduler.ts";
 
 /** Options of `startNodeSimulator`. */
@@ -46,7 +52,16 @@ export interface NodeSimulatorOptions {
   resyncMs?: number;
   /** Delete the Node object on stop (default false: it stays, with Ready Unknown). */
   deleteNodeOnStop?: boolean;
+  /**
+   * "process" (default): containers run as local processes with their probes. "status-only"
+   * (like kwok): no process; every pod bound to the node is reported Running and Ready at once,
+   * whatever its image, and the node is large (`STATUS_ONLY_CAPACITY`) — for scale benchmarks.
+   */
+  mode?: NodeSimulatorMode;
 }
+
+/** How the simulated node runs pods. */
+export type NodeSimulatorMode = "process" | "status-only";
 
 /** A running node simulator. */
 export interface NodeSimulator {
@@ -74,7 +89,12 @@ export async function startNodeSimulator(options: NodeSimulatorOptions): Promise
     node: nodeName,
   });
   const core = options.kubeConfig.makeApiClient(k8s.CoreV1Api);
-  const registered = await registerNode(core, nodeName);
+  const statusOnly = options.mode === "status-only";
+  const registered = await registerNode(
+    core,
+    nodeName,
+    statusOnly ? STATUS_ONLY_CAPACITY : undefined,
+  );
   const ownLogDir = options.logDir === undefined;
   const logDir = options.logDir ??
     await Deno.makeTempDir({ prefix: `hourglass-node-sim-${nodeName}-` });
@@ -105,6 +125,7 @@ export async function startNodeSimulator(options: NodeSimulatorOptions): Promise
       backoffBaseMs: options.restartBackoffMs ?? 10_000,
       logDir,
       log,
+      statusOnly,
     },
   });
   pods.onEvent((event) => {
