@@ -1,0 +1,87 @@
+/**
+ * `deno task bench --quick` end to end, so the command keeps working: it exits 0, writes the JSON
+ * with every figure, and prints the table. Timing values are not checked (they depend on the
+ * machine), only their shape and the invariants the operator guarantees at any speed.
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { type BenchResults, parseBenchArgs } from "./main.ts";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+
+Deno.test("parseBenchArgs: --quick defaults, overrides, and errors", () => {
+  assert.deepEqual(parseBenchArgs(["--quick"]), {
+    quick: true,
+    n: 10,
+    steadyS: 3,
+    out: "bench/results.json",
+    operatorArgs: [],
+  });
+  const args = parseBenchArgs(["--n=50", "--steady-s", "0", "--operator-arg=--kube-api-qps=20"]);
+  assert.equal(args.n, 50);
+  assert.equal(args.steadyS, 0);
+  assert.deepEqual(args.operatorArgs, ["--kube-api-qps=20"]);
+  assert.throws(() => parseBenchArgs(["--n", "0"]), /--n must be an integer ≥ 1/);
+  assert.throws(() => parseBenchArgs(["--fast"]), /Unknown flag "--fast"/);
+});
+
+Deno.test({
+  name: "deno task bench --quick runs end to end and writes results.json and the table",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "bench-test-" });
+    try {
+      const out = `${dir}/results.json`;
+      const run = await new Deno.Command(Deno.execPath(), {
+        args: ["task", "bench", "--quick", "--n", "8", "--steady-s", "2", "--out", out],
+        cwd: ROOT,
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const stdout = new TextDecoder().decode(run.stdout);
+      const stderr = new TextDecoder().decode(run.stderr);
+      assert.equal(run.code, 0, `bench failed:\n${stderr.slice(-4000)}`);
+
+      const lines = stdout.split("\n");
+      assert.equal(lines[0], "| figure | value |");
+      assert.match(stdout, /\| create → every Performer Ready \| [\d.]+ s \|/);
+      assert.match(stdout, /N = 8 — \d+ cores, Deno \d+\.\d+\.\d+, Kubernetes v\d+\.\d+\.\d+/);
+
+      const r: BenchResults = JSON.parse(await Deno.readTextFile(out));
+      assert.equal(r.quick, true);
+      assert.ok(r.machine.cores >= 1);
+      assert.match(r.versions.deno, /^\d+\.\d+\.\d+/);
+      assert.match(r.versions.kubernetes, /^v1\.\d+\.\d+$/);
+      assert.ok(!Number.isNaN(Date.parse(r.date)));
+      const s = r.operatorScale;
+      assert.equal(s.n, 8);
+      for (
+        const v of [
+          s.create.allPodAndServiceS,
+          s.create.allReadyS,
+          s.create.readyP50S,
+          s.create.readyP99S,
+          s.create.reconcilesPerS,
+          s.create.writesPerPerformer,
+          s.operator.rssMiB,
+          s.operator.cpuSeconds,
+          s.upgrade.allUpgradedS,
+          s.delete.allGoneS,
+        ]
+      ) {
+        assert.ok(typeof v === "number" && Number.isFinite(v) && v >= 0, JSON.stringify(s));
+      }
+      assert.ok(s.create.readyP50S <= s.create.readyP99S);
+      assert.ok((s.create.writesPerPerformerByResource.pods ?? 0) >= 1);
+      assert.ok((s.create.writesPerPerformerByResource.services ?? 0) >= 1);
+      // What the operator guarantees at any speed: no steady writes, no downtime on upgrade.
+      assert.equal(s.steady.writes, 0);
+      assert.equal(s.upgrade.momentsWithoutReadyPod, 0);
+      assert.ok(s.upgrade.samples > 0);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
