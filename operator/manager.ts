@@ -36,7 +36,9 @@ export interface OperatorOptions {
   /** Watch only this namespace (default: all). */
   namespace?: string;
   concurrency: number;
+  /** Client-side limit of API requests per second; 0: none. */
   qps: number;
+  /** Client-side burst (with a `qps` above 0). */
   burst: number;
   leaderElect: boolean;
   leaderElectionNamespace: string;
@@ -69,7 +71,11 @@ const CONTROLLER = "performer";
 /** Starts the operator; returns once its endpoints listen. */
 export function startOperator(options: OperatorOptions): RunningOperator {
   const { kubeConfig: kc, log } = options;
-  const limiter = new TokenBucket({ qps: options.qps, burst: options.burst });
+  // qps 0: no client-side limit (controller-runtime's default); the API server's priority and
+  // fairness limits the operator, and kubeCall honours its 429s' Retry-After.
+  const limiter = options.qps > 0
+    ? new TokenBucket({ qps: options.qps, burst: options.burst })
+    : undefined;
   const timeoutMs = options.requestTimeoutMs;
   const core = makeApiClient(kc, k8s.CoreV1Api, { limiter, timeoutMs });
   const custom = makeApiClient(kc, k8s.CustomObjectsApi, { limiter, timeoutMs });

@@ -82,19 +82,21 @@ export const OperatorConfig = z.strictObject({
     description: "Performers reconciled in parallel.",
   }),
   kubeApi: z.strictObject({
-    qps: z.number({ error: requiredOr("a number") }).positive("must be > 0").default(20).meta({
+    qps: z.number({ error: requiredOr("a number") }).min(0, "must be ≥ 0").default(0).meta({
       description: "Client-side limit of API requests per second, over all of the operator's " +
-        "requests.",
+        "requests. 0: none (the default, as in controller-runtime); API priority and fairness " +
+        "limits.",
     }),
     burst: z.int({ error: requiredOr("an integer") }).min(1, "must be ≥ 1").default(30).meta({
-      description: "Client-side burst of API requests.",
+      description: "Client-side burst of API requests (with a kube-api-qps above 0).",
     }),
     timeout: boundedDuration("30s", 100, 3_600_000).meta({
       description: "Each API request but a watch is cancelled if not answered within this " +
         "time; 100ms to 1h. (Watches end on their own within 5–10 minutes.)",
     }),
   }, { error: requiredOr("a mapping") }).prefault({}).meta({
-    description: "The client-side rate limit of requests to the API server.",
+    description: "Requests to the API server: the client-side rate limit (off by default) and " +
+      "the timeout.",
   }),
   logLevel,
   logFormat,

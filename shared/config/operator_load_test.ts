@@ -82,7 +82,7 @@ Deno.test("precedence: defaults, then the file, then variables, then flags", asy
   assert.equal(config.concurrency, 5, "the flag wins over the variable and the file");
   assert.equal(config.logLevel, "error", "the variable wins over the file");
   assert.equal(config.kubeApi.burst, 40, "the file wins over the default");
-  assert.equal(config.kubeApi.qps, 20, "a sibling key keeps its default");
+  assert.equal(config.kubeApi.qps, 0, "a sibling key keeps its default");
 });
 
 Deno.test("every problem is reported at once, each naming its source, no value echoed", async () => {
@@ -101,7 +101,7 @@ Deno.test("every problem is reported at once, each naming its source, no value e
       `${path}: leaderElection.id: must be a valid Lease name (lower case letters, digits, - and .)`,
       `${path}: metricsBindAddress: must be ":port", "host:port", "[ipv6]:port" or "0" to disable`,
       "--concurrency: must be ≥ 1",
-      "--kube-api-qps: must be > 0",
+      "--kube-api-qps: must be ≥ 0",
       '--log-format: Invalid option: expected one of "json"|"text"',
       "OPERATOR_KUBE_API_BURST: must be an integer",
       `OPERATOR_LEADR_ELECT: unknown variable (known: ${

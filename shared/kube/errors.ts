@@ -75,7 +75,9 @@ export interface KubeCallOptions {
  * Runs a client call, turning its failures into KubeApiError. `call` gets the per-call options
  * to pass to the client method (they carry `options.signal`; see `withSignal`). When the signal
  * aborts, the call fails at once, even while its request still waits on the client's rate
- * limiter (it is then never sent).
+ * limiter (it is then never sent). A 429 with `Retry-After` (the API server's priority and
+ * fairness turning the request away unprocessed) is sent again after that wait, at most
+ * `MAX_THROTTLE_RETRIES` times.
  */
 export async function kubeCall<T>(
   action: string,
@@ -83,16 +85,59 @@ export async function kubeCall<T>(
   options: KubeCallOptions = {},
 ): Promise<T> {
   const { signal } = options;
-  try {
-    return await untilAborted(call(withSignal(signal)), signal);
-  } catch (err) {
-    if (signal?.aborted) {
-      throw new KubeApiError(action, 0, "Aborted", `aborted: ${reasonText(signal.reason)}`, {
-        cause: signal.reason,
-      });
+  const aborted = () =>
+    new KubeApiError(action, 0, "Aborted", `aborted: ${reasonText(signal?.reason)}`, {
+      cause: signal?.reason,
+    });
+  for (let retries = 0;; retries++) {
+    try {
+      return await untilAborted(call(withSignal(signal)), signal);
+    } catch (err) {
+      if (signal?.aborted) throw aborted();
+      const waitMs = retries < MAX_THROTTLE_RETRIES ? retryAfterMs(err) : undefined;
+      if (waitMs === undefined) throw toKubeApiError(action, err);
+      // Throttled by the API server (priority and fairness): it was not processed, so the same
+      // request is sent again after the wait the server asked for.
+      if (!await pause(waitMs, signal)) throw aborted();
     }
-    throw toKubeApiError(action, err);
   }
+}
+
+/**
+ * Most times one call is sent again after a 429 with `Retry-After` (client-go's default is 10
+ * too); after that the 429 is the call's error.
+ */
+export const MAX_THROTTLE_RETRIES = 10;
+
+/** Longest `Retry-After` honoured; a longer one is cut to this. */
+const MAX_RETRY_AFTER_MS = 60_000;
+
+/**
+ * The wait a 429 Too Many Requests asks for in its `Retry-After` header (seconds), or undefined
+ * for any other failure, and for a 429 without the header (as client-go: only a server that says
+ * when to come back is retried).
+ */
+export function retryAfterMs(err: unknown): number | undefined {
+  if (!(err instanceof k8s.ApiException) || err.code !== 429) return undefined;
+  const headers = (err.headers ?? {}) as Record<string, string>;
+  const value = headers["retry-after"] ?? headers["Retry-After"];
+  if (value === undefined || !/^\s*\d+\s*$/.test(value)) return undefined;
+  return Math.min(Number(value) * 1000, MAX_RETRY_AFTER_MS);
+}
+
+/** Waits `ms`; false when `signal` aborts first. */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
+  if (signal?.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+      resolve(ok);
+    };
+    const onAbort = () => done(false);
+    const timer = setTimeout(() => done(true), ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
 }
 
 /** `promise`, or its rejection with the signal's reason as soon as `signal` aborts. */

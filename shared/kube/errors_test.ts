@@ -6,6 +6,8 @@ import {
   isNotFound,
   KubeApiError,
   kubeCall,
+  MAX_THROTTLE_RETRIES,
+  retryAfterMs,
   toKubeApiError,
 } from "./errors.ts";
 
@@ -49,4 +51,67 @@ Deno.test("kubeCall turns client failures into KubeApiError with the action", as
   assert.equal(unreachable.reason, "Unreachable");
   assert.equal(isNotFound(unreachable) || isConflict(unreachable), false);
   assert.ok(unreachable.cause instanceof TypeError);
+});
+
+/** A 429 as the API server's priority and fairness sends it. */
+function throttled(retryAfter?: string): k8s.ApiException<string> {
+  const body = JSON.stringify({
+    kind: "Status",
+    status: "Failure",
+    reason: "TooManyRequests",
+    message: "Too many requests, please try again later.",
+    code: 429,
+  });
+  return new k8s.ApiException(429, "error", body, retryAfter ? { "retry-after": retryAfter } : {});
+}
+
+Deno.test("retryAfterMs: only a 429 with a Retry-After in seconds, capped at a minute", () => {
+  assert.equal(retryAfterMs(throttled("1")), 1000);
+  assert.equal(retryAfterMs(throttled("0")), 0);
+  assert.equal(retryAfterMs(throttled("3600")), 60_000);
+  assert.equal(retryAfterMs(throttled()), undefined);
+  assert.equal(retryAfterMs(throttled("Wed, 21 Oct 2015 07:28:00 GMT")), undefined);
+  assert.equal(retryAfterMs(apiException(409, "Conflict", "x")), undefined);
+  assert.equal(retryAfterMs(new Error("boom")), undefined);
+});
+
+Deno.test("kubeCall sends a call the API server throttled (429, Retry-After) again", async () => {
+  let calls = 0;
+  const result = await kubeCall("Cannot create pod", () => {
+    calls++;
+    return calls < 3 ? Promise.reject(throttled("0")) : Promise.resolve("created");
+  });
+  assert.equal(result, "created");
+  assert.equal(calls, 3);
+});
+
+Deno.test("kubeCall: a 429 without Retry-After, or after the last retry, is the error", async () => {
+  let calls = 0;
+  const noHeader = await failureOf(kubeCall("Cannot create pod", () => {
+    calls++;
+    return Promise.reject(throttled());
+  }));
+  assert.equal(noHeader.status, 429);
+  assert.equal(noHeader.reason, "TooManyRequests");
+  assert.equal(calls, 1);
+
+  calls = 0;
+  const always = await failureOf(kubeCall("Cannot create pod", () => {
+    calls++;
+    return Promise.reject(throttled("0"));
+  }));
+  assert.equal(always.status, 429);
+  assert.equal(calls, MAX_THROTTLE_RETRIES + 1);
+});
+
+Deno.test("kubeCall: an abort during the Retry-After wait ends the call at once", async () => {
+  const stop = new AbortController();
+  const started = Date.now();
+  const call = kubeCall("Cannot create pod", () => Promise.reject(throttled("30")), {
+    signal: stop.signal,
+  });
+  setTimeout(() => stop.abort(new Error("reconcile timed out")), 20);
+  const err = await failureOf(call);
+  assert.equal(err.reason, "Aborted");
+  assert.ok(Date.now() - started < 5_000, "not the 30 s the server asked for");
 });
