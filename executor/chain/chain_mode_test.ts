@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { BLS_KEY, docWith, load } from "../../tests/fixture/executor_config_doc.ts";
+import { BLS_KEY, docWith, load } from "../../tests/fixture/config_loading.ts";
 import type { Logger } from "../../shared/runtime/log.ts";
 import { chainModeWarnings, startChainMode, trustModeOf } from "./chain_mode.ts";
 import { FakeChain } from "./_test_util.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { isRpcUrl, redactUrl } from "./chain_config.ts";
-import { BLS_KEY, docWith, load, problemsOf } from "../../tests/fixture/executor_config_doc.ts";
+import { BLS_KEY, docWith, load, problemsOf } from "../../tests/fixture/config_loading.ts";
 
 const MAILBOX = "0x132b466d9d5723531F68797519DfED701aC2C749";
 const VERIFIER = "0x2222222222222222222222222222222222222222";

@@ -13,7 +13,7 @@ import {
   ECDSA_KEY,
   load,
   problemsOf,
-} from "../../tests/fixture/executor_config_doc.ts";
+} from "../../tests/fixture/config_loading.ts";
 
 const VERIFIER = "0x2222222222222222222222222222222222222222";
 const MAILBOX = "0x3333333333333333333333333333333333333333";

@@ -7,7 +7,7 @@ import {
   ECDSA_KEY,
   load,
   problemsOf,
-} from "../../tests/fixture/executor_config_doc.ts";
+} from "../../tests/fixture/config_loading.ts";
 
 type Doc = Record<string, unknown>;
 
