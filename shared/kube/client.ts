@@ -1,8 +1,10 @@
 /**
  * Kubernetes client set-up shared by the operator, the executor and the dev tools: where the
  * kubeconfig comes from (explicit path, in-cluster, `KUBECONFIG`, `~/.kube/config` — as kubectl
- * looks), API clients whose every request first waits on a client-side rate limiter and then has
- * a timeout, and per-call options that tie one request to an AbortSignal.
+ * looks), API clients whose every request first waits on a client-side rate limiter (when one
+ * is given; the operator has none by default, and `kubeCall` retries a 429 after its
+ * Retry-After) and then has a timeout, and per-call options that tie one request to an
+ * AbortSignal.
  *
  * This is client plumbing, not controller runtime: it stays here, beside `errors.ts`, and knows
  * nothing of `shared/controller/` (which depends on it). The rate limiter is any object with a
