@@ -535,6 +535,24 @@ Deno.test("bad config files exit with code 3 and name the key", opts, async () =
     assert.match(stderr, /avsPerformers\[0\]\.image\.tag: required/);
     assert.match(stderr, /grpcPortt: unknown key/);
   }
+  // A YAML syntax error next to a private key: named by code, line and column, never quoted.
+  const key = "3dd7c381f27775d9945f0fcf5bb914484c4d01681824603c71dd762259f43214";
+  const broken = await Deno.makeTempFile({ suffix: ".yaml" });
+  await Deno.writeTextFile(
+    broken,
+    `operator:\n  signingKeys:\n    ecdsa:\n      privateKey: |x${key}\n`,
+  );
+  const syntax = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL("../executor/main.ts", import.meta.url).pathname, "validate"]
+      .concat(["--config", broken]),
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  await Deno.remove(broken);
+  const printed = dec.decode(syntax.stderr) + dec.decode(syntax.stdout);
+  assert.equal(syntax.code, 3);
+  assert.match(printed, /YAML: .* at line 4, column \d+ \[UNEXPECTED_TOKEN\]/);
+  assert.ok(!printed.includes(key.slice(0, 16)), `the key is printed:\n${printed}`);
   const ok = await executorConfig();
   const valid = await new Deno.Command(Deno.execPath(), {
     args: [

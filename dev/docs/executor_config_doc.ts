@@ -13,6 +13,7 @@ import { ExecutorConfig } from "../../shared/config/executor_config.ts";
 import { ENV_OVERRIDE_NAMES } from "../../shared/config/load.ts";
 import { KNOWN_DEPLOYMENTS } from "../../shared/config/contracts.ts";
 import { PONOS_KEYS } from "../../shared/config/ponos_compat.ts";
+import { configLimitsText } from "./config_limits.ts";
 import { bullet, code, generatedHeader, paragraph, table, text } from "./markdown.ts";
 import { type KeyRow, type SchemaNode, schemaRows } from "./schema_rows.ts";
 
@@ -168,6 +169,7 @@ const INTRO = [
     "Durations are strings with units `ms`, `s`, `m` or `h`: `250ms`, `30s`, `1m30s`. A bare " +
       "number is an error.",
   ),
+  bullet(configLimitsText("The file")),
   bullet(
     "Rules across keys: all performers and `avsDefaults` use one `deploymentMode`; AVS " +
       "addresses are unique (in any letter case); `kubernetes` is required when the performers " +

@@ -7,6 +7,7 @@
 
 import { z } from "zod";
 import { OPERATOR_SETTINGS, OperatorConfig } from "../../shared/config/operator_config.ts";
+import { configLimitsText } from "./config_limits.ts";
 import { bullet, code, generatedHeader, paragraph, table, text } from "./markdown.ts";
 import { type KeyRow, type SchemaNode, schemaRows } from "./schema_rows.ts";
 
@@ -110,6 +111,7 @@ const INTRO = [
       "`--concurrency: must be ≥ 1`, `OPERATOR_LOG_LEVEL: …`, `config.yaml: leaderElection.id: …`. " +
       "The operator then exits with code 2, as it does for a malformed command line.",
   ),
+  bullet(configLimitsText("The `--config` file")),
   bullet(
     "`--help` lists every flag with its default; `--version` prints the version. The chart " +
       "`hourglass-operator` passes its values as flags.",

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { ADDRESS_PATTERN } from "../api/performer.ts";
 import { KNOWN_CHAIN_IDS, knownDeployment } from "./contracts.ts";
 
 /** The fields the cross-field rules read, as loose as a document that failed validation. */
@@ -53,7 +54,10 @@ export function crossFieldIssues(config: CrossFieldView): CrossFieldIssue[] {
     if (first !== undefined) {
       add(
         ["avsPerformers", i, "avsAddress"],
-        `duplicate AVS ${p.avsAddress} (also avsPerformers[${first}])`,
+        // Shown only when it is an address: before validation it may be any text, a key even.
+        `duplicate AVS${
+          ADDRESS_PATTERN.test(p.avsAddress) ? ` ${p.avsAddress}` : ""
+        } (also avsPerformers[${first}])`,
       );
     } else seen.set(p.avsAddress.toLowerCase(), i);
   });
@@ -93,7 +97,9 @@ function modeIssues(
       mismatch = true;
       add(
         ["avsDefaults", "deploymentMode"],
-        `must match the performers' deploymentMode (${mode}); one executor runs one mode`,
+        `must match the performers' deploymentMode${
+          mode === "docker" || mode === "kubernetes" ? ` (${mode})` : ""
+        }; one executor runs one mode`,
       );
     }
   }

@@ -2,14 +2,18 @@
  * Loads the executor config from a YAML file: parse → Ponos compatibility → `EXECUTOR_*`
  * environment overrides → strict validation. Every problem is reported with its path
  * (`avsPerformers[1].image.tag: required`); values are never echoed, since some are secrets.
+ * The YAML is read within the limits of `_yaml.ts` (size, nesting, aliases), which both loaders
+ * share.
  * @module
  */
 
-import YAML from "yaml";
 import { ReasonError } from "../errors/reason_error.ts";
 import { ExecutorConfig } from "./executor_config.ts";
 import { crossFieldIssues, type CrossFieldView } from "./cross_field.ts";
 import { applyPonosCompat } from "./ponos_compat.ts";
+import { limitProblems, parseConfigYaml, readConfigText } from "./_yaml.ts";
+
+export { CONFIG_LIMITS } from "./_yaml.ts";
 import { formatIssues, formatPath } from "../validation/format_issues.ts";
 
 /** A config that failed to load, with one line per problem. */
@@ -20,7 +24,7 @@ export class ConfigError extends ReasonError<"InvalidConfig"> {
   constructor(source: string, problems: string[], options?: ErrorOptions) {
     super(
       "InvalidConfig",
-      `Invalid executor config ${source}:\n  ${problems.join("\n  ")}`,
+      `Invalid executor config ${source}:\n  ${limitProblems(problems).join("\n  ")}`,
       options,
     );
     this.problems = problems;
@@ -75,23 +79,19 @@ export async function loadExecutorConfig(
   path: string,
   options: LoadOptions = {},
 ): Promise<LoadedConfig> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (err) {
-    throw new ConfigError(path, [`cannot read file: ${(err as Error).message}`], { cause: err });
+  const read = await readConfigText(path);
+  if (read.problem !== undefined) {
+    throw new ConfigError(path, [read.problem], { cause: read.cause });
   }
-  return parseExecutorConfig(text, { source: path, ...options });
+  return parseExecutorConfig(read.text, { source: path, ...options });
 }
 
 /** Validates config text (YAML or JSON); throws ConfigError listing every problem. */
 export function parseExecutorConfig(text: string, options: LoadOptions = {}): LoadedConfig {
   const source = options.source ?? "(inline)";
-  const parsed = YAML.parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (parsed.errors.length > 0) {
-    throw new ConfigError(source, parsed.errors.map((e) => `YAML: ${e.message.split("\n")[0]}`));
-  }
-  const doc = parsed.toJS() as unknown;
+  const parsed = parseConfigYaml(text);
+  if (parsed.problems !== undefined) throw new ConfigError(source, parsed.problems);
+  const doc = parsed.value;
   if (typeof doc !== "object" || doc === null || Array.isArray(doc)) {
     throw new ConfigError(source, ["the file must contain a YAML mapping of config keys"]);
   }

@@ -8,7 +8,6 @@
  * @module
  */
 
-import YAML from "yaml";
 import { FlagError, flagHelp, type FlagKind, type FlagSpec, parseFlags } from "../cli/flags.ts";
 import { ReasonError } from "../errors/reason_error.ts";
 import { formatIssues } from "../validation/format_issues.ts";
@@ -21,6 +20,7 @@ import {
   type OperatorSetting,
   settingFlagSpecs,
 } from "./operator_config.ts";
+import { limitProblems, parseConfigYaml, readConfigText } from "./_yaml.ts";
 
 /** Settings that failed to load, with one line per problem. */
 export class OperatorConfigError extends ReasonError<"InvalidConfig"> {
@@ -28,7 +28,11 @@ export class OperatorConfigError extends ReasonError<"InvalidConfig"> {
   readonly problems: string[];
 
   constructor(problems: string[], options?: ErrorOptions) {
-    super("InvalidConfig", `Invalid operator settings:\n  ${problems.join("\n  ")}`, options);
+    super(
+      "InvalidConfig",
+      `Invalid operator settings:\n  ${limitProblems(problems).join("\n  ")}`,
+      options,
+    );
     this.problems = problems;
   }
 }
@@ -173,18 +177,12 @@ async function fileLayer(path: string): Promise<Layer> {
     problems: problems.map((p) => `${path}: ${p}`),
     describe: (issue) => formatIssues([issue]).map((line) => `${path}: ${line}`),
   });
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (err) {
-    return layer({}, [`cannot read file: ${err instanceof Error ? err.message : String(err)}`]);
-  }
-  const parsed = YAML.parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (parsed.errors.length > 0) {
-    return layer({}, parsed.errors.map((e) => `YAML: ${e.message.split("\n")[0]}`));
-  }
+  const read = await readConfigText(path);
+  if (read.problem !== undefined) return layer({}, [read.problem]);
+  const parsed = parseConfigYaml(read.text);
+  if (parsed.problems !== undefined) return layer({}, parsed.problems);
   // An empty file (or one of comments only) sets nothing.
-  const doc: unknown = parsed.toJS() ?? {};
+  const doc: unknown = parsed.value ?? {};
   if (!isDoc(doc)) return layer({}, ["the file must contain a YAML mapping of settings"]);
   return layer(doc, []);
 }

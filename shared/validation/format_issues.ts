@@ -6,13 +6,31 @@
 
 import type { z } from "zod";
 
-/** Formats a path like `avsPerformers[1].image.tag`. */
+/** Formats a path like `avsPerformers[1].image.tag`; a key that may be a secret is not shown. */
 export function formatPath(path: readonly PropertyKey[]): string {
   let out = "";
   for (const part of path) {
-    out += typeof part === "number" ? `[${part}]` : `${out === "" ? "" : "."}${String(part)}`;
+    out += typeof part === "number" ? `[${part}]` : `${out === "" ? "" : "."}${shownKey(part)}`;
   }
   return out === "" ? "(root)" : out;
+}
+
+/**
+ * Keys come from the input too: a value written where a key goes (`{0xab…}` in flow style) is a
+ * key. A key is shown as it is when it looks like a name (letters, digits, `_ . / -`, at most 64
+ * characters, no long hex or mixed letter-and-digit runs), else as `<key of N characters>`.
+ */
+export function shownKey(key: PropertyKey): string {
+  const text = String(key);
+  return looksLikeName(text) ? text : `<key of ${text.length} characters>`;
+}
+
+function looksLikeName(text: string): boolean {
+  if (!/^[A-Za-z0-9_.\/-]{1,64}$/.test(text) || /[0-9a-fA-F]{16}/.test(text)) return false;
+  // A long run of letters with digits in more than one place reads as a token (base64, hex).
+  return (text.match(/[A-Za-z0-9]{20,}/g) ?? []).every((run) =>
+    (run.match(/[0-9]+/g) ?? []).length <= 1
+  );
 }
 
 /** Turns zod issues into `path: message` lines, one per unknown key. */
