@@ -78,6 +78,11 @@ Deno.test("durations are documented as durations with the string a user writes",
   const row = executorConfigRows().find((r) => r.path === "kubernetes.connectionTimeout");
   assert.equal(row?.type, "duration");
   assert.equal(row?.presence, "default `30s`");
+  assert.deepEqual(row?.rules, ["`1s` to `10m`"], "with its bounds");
+  const unbounded = executorConfigRows()
+    .filter((r) => r.type === "duration" && !r.rules.some((rule) => / to `/.test(rule)))
+    .map((r) => r.path);
+  assert.deepEqual(unbounded, [], "every duration key has documented bounds");
 });
 
 Deno.test("each EXECUTOR_* override sets the key the docs name", () => {

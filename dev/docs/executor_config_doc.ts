@@ -167,7 +167,8 @@ const INTRO = [
   ),
   bullet(
     "Durations are strings with units `ms`, `s`, `m` or `h`: `250ms`, `30s`, `1m30s`. A bare " +
-      "number is an error.",
+      "number is an error. Each duration key has bounds (the Validation column): no zero or " +
+      "sub-millisecond intervals and timeouts, nothing absurdly long; outside them is an error.",
   ),
   bullet(configLimitsText("The file")),
   bullet(

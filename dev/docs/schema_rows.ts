@@ -6,6 +6,7 @@
  * @module
  */
 
+import { DURATION_BOUNDS_KEY } from "../../shared/config/duration.ts";
 import { code } from "./markdown.ts";
 
 /** A JSON-schema node. */
@@ -19,7 +20,7 @@ export interface KeyRow {
   type: string;
   /** `required`, `optional`, or `default` and the value. */
   presence: string;
-  /** Validation rules: enum, pattern, bounds, CEL. */
+  /** Validation rules: enum, pattern, bounds (of durations too), CEL. */
   rules: string[];
   /** The schema's description (plain text). */
   description: string;
@@ -167,6 +168,10 @@ export function rulesOf(node: SchemaNode, options: WalkOptions = {}): string[] {
     (min, max) => range(min, max, "items"),
   );
   for (const rule of validations(node)) rules.push(rule);
+  const durations = asNode(node[DURATION_BOUNDS_KEY]);
+  if (typeof durations.min === "string" && typeof durations.max === "string") {
+    rules.push(`${code(durations.min)} to ${code(durations.max)}`);
+  }
   if (node["x-kubernetes-list-type"] === "map") {
     rules.push(
       `list map keyed by ${strings(node["x-kubernetes-list-map-keys"]).map(code).join(", ")}`,

@@ -62,7 +62,7 @@ export const L1ChainConfig = z.strictObject({
       "overrideContracts does not give it. Never echoed in errors; logged as scheme://host " +
       "only, since URLs often hold API keys.",
   }),
-  pollInterval: durationMs("2s").meta({
+  pollInterval: durationMs("2s", { min: "100ms", max: "1h" }).meta({
     description: "Chain mode: how often the executor asks the L1 for new blocks and applies the " +
       "registration events in them (1 request when nothing changed, 2–3 per batch of new blocks, " +
       "however many tasks arrive). A task whose block is newer than the last one read makes " +

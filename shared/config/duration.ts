@@ -45,8 +45,37 @@ export const Duration = z.string({
 }).regex(DURATION, 'must be a duration such as "30s", "1m30s" or "250ms"')
   .transform(parseDuration);
 
-/** A duration with a default, given as the string a user would write. */
-export function durationMs(defaultValue: string) {
-  // prefault: the default is an input, parsed like a value from the file.
-  return Duration.prefault(defaultValue);
+/** Inclusive bounds of a duration, as a user writes them (`"100ms"`, `"24h"`). */
+export interface DurationBounds {
+  min: string;
+  max: string;
+}
+
+/** JSON-schema key under which a duration's bounds reach the generated docs. */
+export const DURATION_BOUNDS_KEY = "x-duration-bounds";
+
+/**
+ * A duration with a default and bounds, given as the strings a user would write; produces
+ * milliseconds. Every duration key has bounds: a zero, sub-millisecond or absurdly long value is
+ * a mistake (a timer that fires in a loop, a timeout that never ends, a delay past the 2^31 ms
+ * at which `setTimeout` fires at once), and so is a number too long to be finite.
+ */
+export function durationMs(defaultValue: string, bounds: DurationBounds) {
+  const min = parseDuration(bounds.min);
+  const max = parseDuration(bounds.max);
+  const fallback = parseDuration(defaultValue);
+  if (!(min <= fallback && fallback <= max)) {
+    throw new RangeError(
+      `Invalid duration bounds ${bounds.min} to ${bounds.max} for default "${defaultValue}"`,
+    );
+  }
+  // Only a number too long to be finite reaches z.number's own type error.
+  return Duration.pipe(
+    z.number({ error: `must be at most ${bounds.max}` })
+      .min(min, `must be at least ${bounds.min}`)
+      .max(max, `must be at most ${bounds.max}`),
+  )
+    // prefault: the default is an input, parsed like a value from the file.
+    .prefault(defaultValue)
+    .meta({ [DURATION_BOUNDS_KEY]: { min: bounds.min, max: bounds.max } });
 }

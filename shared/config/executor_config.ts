@@ -171,7 +171,7 @@ export const AvsPerformerConfig = z.strictObject({
   maxConcurrentTasks: z.int().min(1).default(64).meta({
     description: "Tasks of this AVS in flight at once; more are refused (RESOURCE_EXHAUSTED).",
   }),
-  taskTimeout: durationMs("5m").meta({
+  taskTimeout: durationMs("5m", { min: "100ms", max: "24h" }).meta({
     description: "Longest a task may run on the performer; an earlier gRPC deadline of the " +
       "caller wins.",
   }),
@@ -254,10 +254,10 @@ export const KubernetesConfig = z.strictObject({
   inCluster: z.boolean().default(false).meta({
     description: "Use the pod's service account even where no pod is detected.",
   }),
-  connectionTimeout: durationMs("30s").meta({
+  connectionTimeout: durationMs("30s", { min: "1s", max: "10m" }).meta({
     description: "How long start-up waits for the API server; also the limit of each API request.",
   }),
-  readyTimeout: durationMs("5m").meta({
+  readyTimeout: durationMs("5m", { min: "1s", max: "2h" }).meta({
     description: "How long a new Performer has to report ready. A failure the operator reports " +
       "(ImagePullFailed, CrashLooping, Unschedulable, ContainerConfigError) ends the wait at once.",
   }),
@@ -289,7 +289,7 @@ export const StorageConfig = z.strictObject({
     description: "Directory of the store (a Deno KV file, executor.kv), relative to the config " +
       "file.",
   }),
-  retention: durationMs("168h").meta({
+  retention: durationMs("168h", { min: "1m", max: "720h" }).meta({
     description: "How long a task id is remembered; a task id seen within it is refused " +
       "(ALREADY_EXISTS).",
   }),
@@ -336,14 +336,18 @@ export const ExecutorConfig = z.strictObject({
       description: "true refuses the reference clients' token-only signatures (hgctl) and " +
         "accepts only signatures bound to the method and request.",
     }),
-    tokenTtl: durationMs("5m").meta({ description: "How long a challenge token is valid." }),
+    tokenTtl: durationMs("5m", { min: "1s", max: "1h" }).meta({
+      description: "How long a challenge token is valid.",
+    }),
   }).prefault({}).meta({ description: "Authentication of the management API." }),
   performerHealth: z.strictObject({
-    interval: durationMs("5s").meta({ description: "How often each performer is checked." }),
+    interval: durationMs("5s", { min: "100ms", max: "10m" }).meta({
+      description: "How often each performer is checked.",
+    }),
     failureThreshold: z.int().min(1).default(3).meta({
       description: "Failed checks in a row before an unhealthy performer is restarted.",
     }),
-    readyTimeout: durationMs("2m").meta({
+    readyTimeout: durationMs("2m", { min: "1s", max: "2h" }).meta({
       description: "How long a new performer has to become SERVING.",
     }),
   }).prefault({}).meta({ description: "Health checks of the performers in service." }),
@@ -352,7 +356,7 @@ export const ExecutorConfig = z.strictObject({
       description: "Remove the performers on shutdown. false: they keep running, and the next " +
         "start adopts those still serving the wanted image.",
     }),
-    drainTimeout: durationMs("30s").meta({
+    drainTimeout: durationMs("30s", { min: "1s", max: "1h" }).meta({
       description: "How long in-flight tasks may take to finish on shutdown.",
     }),
   }).prefault({}).meta({ description: "What SIGINT and SIGTERM do." }),

@@ -220,3 +220,32 @@ Deno.test("tags: the core schema's only, even under %YAML 1.1", () => {
   const text = `%YAML 1.1\n---\n${YAML.stringify(dated).replace("tag: x", "tag: 2001-12-14")}`;
   assert.equal(parseExecutorConfig(text).config.avsPerformers[0].image.tag, "2001-12-14");
 });
+
+Deno.test("durations: bounded per key; zero, sub-millisecond and endless values are errors", () => {
+  const at = (section: string, key: string, value: string) => {
+    const doc = valid() as Record<string, Record<string, unknown>>;
+    doc[section] = { [key]: value };
+    return failure(YAML.stringify(doc)).error.problems;
+  };
+  assert.deepEqual(at("storage", "retention", "0.5ms"), ["storage.retention: must be at least 1m"]);
+  assert.deepEqual(at("performerHealth", "interval", "0s"), [
+    "performerHealth.interval: must be at least 100ms",
+  ]);
+  assert.deepEqual(at("shutdown", "drainTimeout", "0ms"), [
+    "shutdown.drainTimeout: must be at least 1s",
+  ]);
+  assert.deepEqual(at("managementAuth", "tokenTtl", `${"9".repeat(400)}h`), [
+    "managementAuth.tokenTtl: must be at most 1h",
+  ]);
+  assert.deepEqual(
+    at("kubernetes", "connectionTimeout", "1000h").filter((p) => /Timeout/.test(p)),
+    [
+      "kubernetes.connectionTimeout: must be at most 10m",
+    ],
+  );
+  const doc = valid();
+  (doc.avsPerformers as Record<string, unknown>[])[0].taskTimeout = "25h";
+  assert.deepEqual(failure(YAML.stringify(doc)).error.problems, [
+    "avsPerformers[0].taskTimeout: must be at most 24h",
+  ]);
+});

@@ -21,11 +21,7 @@ import { durationMs, formatDuration } from "./duration.ts";
 
 /** A duration string with a default, in milliseconds, within [minMs, maxMs]. */
 function boundedDuration(defaultValue: string, minMs: number, maxMs: number) {
-  return durationMs(defaultValue).pipe(
-    z.number()
-      .min(minMs, `must be at least ${formatDuration(minMs)}`)
-      .max(maxMs, `must be at most ${formatDuration(maxMs)}`),
-  );
+  return durationMs(defaultValue, { min: formatDuration(minMs), max: formatDuration(maxMs) });
 }
 
 const LEASE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
