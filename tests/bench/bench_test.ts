@@ -17,6 +17,8 @@ Deno.test("parseBenchArgs: --quick defaults, overrides, and errors", () => {
     steadyS: 3,
     out: "bench/results.json",
     operatorArgs: [],
+    tasks: 40,
+    skipExecutor: false,
   });
   const args = parseBenchArgs(["--n=50", "--steady-s", "0", "--operator-arg=--kube-api-qps=20"]);
   assert.equal(args.n, 50);
@@ -35,7 +37,12 @@ Deno.test({
     try {
       const out = `${dir}/results.json`;
       const run = await new Deno.Command(Deno.execPath(), {
-        args: ["task", "bench", "--quick", "--n", "8", "--steady-s", "2", "--out", out],
+        args: [
+          "task",
+          "bench",
+          "--quick",
+          ...["--n", "8", "--steady-s", "2", "--tasks", "20", "--out", out],
+        ],
         cwd: ROOT,
         stdout: "piped",
         stderr: "piped",
@@ -80,6 +87,17 @@ Deno.test({
       assert.equal(s.steady.writes, 0);
       assert.equal(s.upgrade.momentsWithoutReadyPod, 0);
       assert.ok(s.upgrade.samples > 0);
+
+      assert.match(stdout, /\| SubmitTask, in flight \| direct p50 \/ p99 \|/);
+      assert.deepEqual(r.executor?.rows.map((x) => x.concurrency), [1, 16, 64]);
+      for (const row of r.executor!.rows) {
+        for (const path of [row.direct, row.executor]) {
+          assert.ok(
+            path.p50Ms > 0 && path.p50Ms <= path.p99Ms && path.perS > 0,
+            JSON.stringify(row),
+          );
+        }
+      }
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

@@ -1,11 +1,14 @@
 /**
- * `deno task bench [--quick] [--n 100] [--steady-s 120] [--out bench/results.json]
- * [--operator-arg=<flag>]…`: the benchmark on the local control plane. Writes the results as
+ * `deno task bench [--quick] [--n 100] [--steady-s 120] [--tasks 500] [--skip-executor]
+ * [--out bench/results.json] [--operator-arg=<flag>]…`: the benchmark on the local control plane. Writes the results as
  * JSON (default `bench/results.json`) and prints them as a Markdown table with the machine's
  * cores, the versions and the date.
  *
- * Scenarios: operator scale (`operator_scale.ts`), with the node simulator in status-only mode.
- * `--quick`: N = 10 and a 3 s steady-state window unless `--n`/`--steady-s` say otherwise (the
+ * Scenarios: operator scale (`operator_scale.ts`), with the node simulator in status-only mode;
+ * the executor's SubmitTask against direct performer calls at 1, 16 and 64 in flight
+ * (`executor_tasks.ts`, docker mode on Podman; `--skip-executor` leaves it out).
+ * `--quick`: N = 10, a 3 s steady-state window and 40 tasks per executor row unless
+ * `--n`/`--steady-s`/`--tasks` say otherwise (the
  * test `bench_test.ts` runs it so the command keeps working). `--operator-arg` passes a flag to
  * the operator, e.g. `--operator-arg=--kube-api-qps=20` to measure a client-side limit.
  * @module
@@ -14,6 +17,7 @@
 import * as k8s from "@kubernetes/client-node";
 import { startLocalCluster } from "../../dev/cluster/local_cluster.ts";
 import { ETCD_VERSION, KUBERNETES_VERSION } from "../../dev/cluster/versions.ts";
+import { type ExecutorTasksResult, runExecutorTasks } from "./executor_tasks.ts";
 import { type OperatorScaleResult, runOperatorScale } from "./operator_scale.ts";
 
 /** Everything one run of the bench writes. */
@@ -23,6 +27,8 @@ export interface BenchResults {
   machine: { cores: number; os: string };
   versions: { deno: string; v8: string; typescript: string; kubernetes: string; etcd: string };
   operatorScale: OperatorScaleResult;
+  /** Absent with `--skip-executor`. */
+  executor?: ExecutorTasksResult;
 }
 
 /** Parsed command line. */
@@ -32,10 +38,13 @@ export interface BenchArgs {
   steadyS: number;
   out: string;
   operatorArgs: string[];
+  /** Tasks timed per concurrency level and path in the executor scenario. */
+  tasks: number;
+  skipExecutor: boolean;
 }
 
 const USAGE = "usage: deno task bench [--quick] [--n <count>] [--steady-s <seconds>] " +
-  "[--out <file>] [--operator-arg=<flag>]…";
+  "[--tasks <count>] [--skip-executor] [--out <file>] [--operator-arg=<flag>]…";
 
 /** Parses the bench's flags; throws a TypeError naming the problem. */
 export function parseBenchArgs(args: string[]): BenchArgs {
@@ -46,9 +55,15 @@ export function parseBenchArgs(args: string[]): BenchArgs {
     steadyS: quick ? 3 : 120,
     out: "bench/results.json",
     operatorArgs: [],
+    tasks: quick ? 40 : 500,
+    skipExecutor: false,
   };
   for (let i = 0; i < args.length; i++) {
     if (args[i] === "--quick") continue;
+    if (args[i] === "--skip-executor") {
+      out.skipExecutor = true;
+      continue;
+    }
     const [flag, inline] = args[i].split(/=(.*)/s, 2);
     const value = () => {
       const v = inline ?? args[++i];
@@ -64,6 +79,7 @@ export function parseBenchArgs(args: string[]): BenchArgs {
     };
     if (flag === "--n") out.n = count(value(), 1);
     else if (flag === "--steady-s") out.steadyS = count(value(), 0);
+    else if (flag === "--tasks") out.tasks = count(value(), 1);
     else if (flag === "--out") out.out = value();
     else if (flag === "--operator-arg") out.operatorArgs.push(value());
     else throw new TypeError(`Unknown flag "${args[i]}"; ${USAGE}`);
@@ -109,13 +125,29 @@ export function markdownTable(r: BenchResults): string {
     `Operator scale, N = ${s.n}${args} — ${r.machine.cores} cores, Deno ${r.versions.deno}, ` +
     `Kubernetes ${r.versions.kubernetes} (local control plane, node simulator status-only), ` +
     `${r.date}${r.quick ? ", --quick" : ""}`;
-  return [
+  const lines = [
     "| figure | value |",
     "| --- | --- |",
     ...rows.map(([k, v]) => `| ${k} | ${v} |`),
     "",
     head,
-  ].join("\n");
+  ];
+  if (r.executor) {
+    const e = r.executor;
+    lines.push(
+      "",
+      "| SubmitTask, in flight | direct p50 / p99 | executor p50 / p99 | direct tasks/s | executor tasks/s |",
+      "| --- | --- | --- | --- | --- |",
+      ...e.rows.map((x) =>
+        `| ${x.concurrency} | ${x.direct.p50Ms} / ${x.direct.p99Ms} ms | ` +
+        `${x.executor.p50Ms} / ${x.executor.p99Ms} ms | ${x.direct.perS} | ${x.executor.perS} |`
+      ),
+      "",
+      `Executor, ${e.curve.toUpperCase()}, ${e.mode}, ${e.tasks} tasks per row and path; ` +
+        "direct: ExecuteTask straight to the same performer container",
+    );
+  }
+  return lines.join("\n");
 }
 
 if (import.meta.main) {
@@ -155,6 +187,13 @@ if (import.meta.main) {
     };
   } finally {
     await cluster.stop();
+  }
+  if (!args.skipExecutor) {
+    results.executor = await runExecutorTasks({
+      tasks: args.tasks,
+      concurrency: [1, 16, 64],
+      log,
+    });
   }
   const dir = args.out.includes("/") ? args.out.slice(0, args.out.lastIndexOf("/")) : ".";
   await Deno.mkdir(dir, { recursive: true });
