@@ -48,12 +48,12 @@ try {
     totals.passed += run.passed;
     totals.failed += run.failed;
     totals.ignored += run.ignored;
+    if (run.failed > 0) failedRun = true;
     if (run.signal === undefined) {
       if (run.code !== 0) failedRun = true;
       break;
     }
     const crashed = run.filesStarted.at(-1);
-    reruns.push(`${crashed ?? "(start-up)"} (${run.signal})`);
     const done = new Set(run.filesStarted.slice(0, -1).map(normalize));
     files = files.filter((f) => !done.has(normalize(f)));
     log(
@@ -66,6 +66,7 @@ try {
       failedRun = true;
       break;
     }
+    reruns.push(`${crashed ?? "(start-up)"} (${run.signal})`);
     log(`running the ${files.length} file(s) that did not complete again`);
   }
 } finally {
@@ -155,6 +156,7 @@ async function runDenoTest(args: string[], env: Record<string, string>): Promise
     }
   };
   const passedBefore: number[] = [];
+  const failedBefore: { file: number; test: string }[] = [];
   for await (const chunk of child.stdout) {
     await Deno.stdout.write(chunk);
     buffered += decoder.decode(chunk, { stream: true });
@@ -164,6 +166,8 @@ async function runDenoTest(args: string[], env: Record<string, string>): Promise
       read(line);
       // Without a summary (a crash), count the finished tests of completed files ourselves.
       if (/^\S.* \.\.\. ok( |$)/.test(line)) passedBefore.push(result.filesStarted.length);
+      const failed = /^(\S.*) \.\.\. FAILED( |$)/.exec(line)?.[1];
+      if (failed) failedBefore.push({ file: result.filesStarted.length, test: failed });
     }
   }
   read(buffered);
@@ -174,6 +178,15 @@ async function runDenoTest(args: string[], env: Record<string, string>): Promise
     // Tests of the crashed file will run again; only those of completed files count.
     const completed = result.filesStarted.length - 1;
     result.passed = passedBefore.filter((fileCount) => fileCount <= completed).length;
+    // Failures of completed files count too: their files are not run again, and the crash
+    // took the closing ERRORS section with it, so they are named here.
+    const failures = failedBefore.filter((f) => f.file <= completed);
+    result.failed = failures.length;
+    for (const f of failures) {
+      console.error(
+        `[test] FAILED before the crash: ${f.test} (${result.filesStarted[f.file - 1]})`,
+      );
+    }
   }
   return result;
 }
