@@ -165,13 +165,14 @@ export class DockerRuntime implements PerformerRuntime {
   async remove(instance: PerformerInstance): Promise<void> {
     const id = instance.resourceId;
     try {
-      // Stop first, so the performer gets SIGTERM and its grace; a forced delete kills.
-      await this.#engine.request("POST", `/containers/${id}/stop`, {
-        query: { t: this.#grace },
-        timeoutMs: this.#stopTimeoutMs,
-      });
+      // A forced delete kills at once. A removed performer has been drained (no task in
+      // flight) and its connections closed, so a graceful stop would only make it send an
+      // HTTP/2 GOAWAY down a session the executor may still be closing — which aborts Deno's
+      // node:http2 in the executor (denoland/deno#36788; seen as the executor dying mid
+      // RemovePerformer in about one run in five under load).
       await this.#engine.request("DELETE", `/containers/${id}`, {
         query: { force: true, v: true },
+        timeoutMs: this.#stopTimeoutMs,
       });
     } catch (err) {
       if (isNotFound(err)) return;
