@@ -37,6 +37,8 @@ export interface ContainerInspect {
     Error?: string;
   };
   HostConfig: {
+    SecurityOpt?: string[] | null;
+    CapDrop?: string[] | null;
     PortBindings?: Record<string, PortBinding[] | null> | null;
     NetworkMode?: string;
     AutoRemove?: boolean;
@@ -113,6 +115,10 @@ export function createBody(
       // restarts are the executor's, with its own back-off: the engine must not race it.
       AutoRemove: false,
       RestartPolicy: { Name: "no" },
+      // A performer is AVS code the operator did not write: no privilege escalation (setuid
+      // binaries) and no Linux capabilities (a gRPC server on an unprivileged port needs none).
+      SecurityOpt: ["no-new-privileges"],
+      CapDrop: ["ALL"],
       ...(network ? { NetworkMode: network } : {
         // An empty HostPort lets the engine pick a free port; HostIp keeps it off other
         // interfaces (performers serve plaintext, without authentication).

@@ -123,6 +123,8 @@ Deno.test("createBody: labels, loopback-only random port, no auto-remove, no res
     HostConfig: {
       AutoRemove: false,
       RestartPolicy: { Name: "no" },
+      SecurityOpt: ["no-new-privileges"],
+      CapDrop: ["ALL"],
       PortBindings: { "8080/tcp": [{ HostIp: "127.0.0.1", HostPort: "" }] },
     },
   });
@@ -133,6 +135,8 @@ Deno.test("createBody with a network: attached to it, nothing published", () => 
   assert.deepEqual(body.HostConfig, {
     AutoRemove: false,
     RestartPolicy: { Name: "no" },
+    SecurityOpt: ["no-new-privileges"],
+    CapDrop: ["ALL"],
     NetworkMode: "hourglass",
   });
   assert.deepEqual(body.NetworkingConfig, { EndpointsConfig: { hourglass: {} } });

@@ -56,6 +56,16 @@ Deno.test("docker runtime: performer containers under Podman", CONTAINER_TEST, a
       assert.ok(bindings.length >= 1);
       for (const b of bindings) assert.equal(b.HostIp, "127.0.0.1", "published on loopback only");
       assert.equal(c.HostConfig.AutoRemove, false);
+      // The engine applied the hardening (as the container runs, not only as asked).
+      assert.ok(
+        (c.HostConfig.SecurityOpt ?? []).some((o) => o.startsWith("no-new-privileges")),
+        `SecurityOpt ${JSON.stringify(c.HostConfig.SecurityOpt)}`,
+      );
+      assert.ok(
+        (c.HostConfig.CapDrop ?? []).some((cap) => /^(CAP_)?ALL$/i.test(cap)) ||
+          (c.HostConfig.CapDrop ?? []).length > 10,
+        `CapDrop ${JSON.stringify(c.HostConfig.CapDrop)}`,
+      );
       assert.ok(["no", ""].includes(c.HostConfig.RestartPolicy?.Name ?? ""), "no restart policy");
       const env = c.Config.Env ?? [];
       assert.ok(env.includes("GRPC_PORT=8080") && env.includes(`AVS_ADDRESS=${AVS}`));
