@@ -59,6 +59,8 @@ interface Managed {
   failedChecks: number;
   restarts: Backoff;
   nextRestartAt: number;
+  /** Set while the runtime restarts it: tasks fail fast, its old connection is closed. */
+  restarting?: boolean;
 }
 
 interface Slots {
@@ -246,6 +248,12 @@ export class PerformerLifecycle {
   ): Promise<Uint8Array> {
     const current = this.#avs.get(avs.toLowerCase())?.current;
     if (!current) throw new TaskError("Unavailable", `No performer is in service for AVS ${avs}`);
+    if (current.restarting) {
+      throw new TaskError(
+        "Unavailable",
+        `The performer of AVS ${avs} is being restarted (it was unhealthy); retry shortly`,
+      );
+    }
     current.inFlight++;
     try {
       return await current.connection.executeTask(task.taskId, task.payload, options);
@@ -365,12 +373,17 @@ export class PerformerLifecycle {
       detail: m.detail,
     });
     m.nextRestartAt = Date.now() + m.restarts.next();
-    const restarted = await this.#o.runtime.restart(m.instance);
-    if (restarted.endpoint !== m.instance.endpoint) {
-      m.connection.close();
-      m.connection = this.#connect(restarted.endpoint);
+    // The old connection is closed before the restart and a new one opened after it: a session
+    // still open when the old process stops gracefully would receive its HTTP/2 GOAWAY, which
+    // aborts Deno's node:http2 in the executor (denoland/deno#36788). Tasks fail fast meanwhile.
+    m.restarting = true;
+    m.connection.close();
+    try {
+      m.instance = await this.#o.runtime.restart(m.instance);
+    } finally {
+      m.connection = this.#connect(m.instance.endpoint);
+      m.restarting = false;
     }
-    m.instance = restarted;
     m.failedChecks = 0;
   }
 
