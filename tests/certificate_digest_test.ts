@@ -7,6 +7,7 @@
  * and the case.
  */
 
+import { seededRandom } from "./fixture/seeded_random.ts";
 import assert from "node:assert/strict";
 import { type Abi, bytesToHex, type Hex, hexToBytes } from "viem";
 import {
@@ -21,18 +22,7 @@ const opts = { sanitizeOps: false, sanitizeResources: false };
 const SEED = Number(Deno.env.get("DIGEST_SEED") ?? Date.now() % 2 ** 31);
 const UINT32_MAX = 2 ** 32 - 1;
 
-/** mulberry32: small, seeded, good enough to spread test inputs. */
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
-const random = generator(SEED);
+const random = seededRandom(SEED);
 const randomBytes = (n: number) => Uint8Array.from({ length: n }, () => Math.floor(random() * 256));
 const randomUint32 = () => Math.floor(random() * 2 ** 32);
 

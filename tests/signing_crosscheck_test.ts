@@ -16,6 +16,7 @@
  * and the case. Needs Go, not the cluster: `deno test -A tests/signing_crosscheck_test.ts`.
  */
 
+import { seededRandom } from "./fixture/seeded_random.ts";
 import assert from "node:assert/strict";
 import {
   bigIntToBytes,
@@ -62,18 +63,7 @@ const UINT32_MAX = 2 ** 32 - 1;
 const UINT64_MAX = 2n ** 64n - 1n;
 const utf8 = (s: string) => new TextEncoder().encode(s);
 
-/** mulberry32: small, seeded, good enough to spread test inputs. */
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
-const random = generator(SEED);
+const random = seededRandom(SEED);
 const randomInt = (n: number) => Math.floor(random() * n);
 const randomBytes = (n: number) => Uint8Array.from({ length: n }, () => randomInt(256));
 const randomBelow = (max: bigint) => bytesToBigInt(randomBytes(40)) % max;

@@ -212,7 +212,8 @@ export async function goOutput(
   return new TextDecoder().decode(output.stdout);
 }
 
-async function exists(path: string): Promise<boolean> {
+/** Whether `path` exists (other errors than NotFound are thrown). */
+export async function exists(path: string): Promise<boolean> {
   try {
     await Deno.stat(path);
     return true;

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { seededRandom } from "../../tests/fixture/seeded_random.ts";
 import { CachedOperatorSetReader, type CachedReaderOptions } from "./cached_reader.ts";
 import { addr, ecdsaKey, FakeChain, type FakeEvent } from "./_test_util.ts";
 import { ChainReadError } from "./operator_set_reader.ts";
@@ -263,19 +264,9 @@ Deno.test("memory is bounded: LRU histories, changes per history, window events"
   assert.ok(cache.stats().fallbacks > 0, "blocks before the kept changes were read from the node");
 });
 
-/** A small deterministic PRNG (mulberry32). */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 Deno.test("random histories with reorgs: the cache answers as the node does at every block", async () => {
   for (const [seed, tiny] of [[1, false], [2, true], [3, true], [4, false]] as const) {
-    const rand = random(seed);
+    const rand = seededRandom(seed);
     const pick = <T>(items: readonly T[]) => items[Math.floor(rand() * items.length)];
     const operators = [addr(0x10), addr(0x11), addr(0x12)];
     const registrars = [REGISTRAR, addr(0x4e7)];

@@ -5,6 +5,7 @@
  * holds no part of any secret. A failure prints the seed and case, which replay it alone:
  * `FUZZ_SEED=<seed> FUZZ_CASE=<n> deno test -A shared/config/load_fuzz_test.ts`.
  */
+import { seededRandom } from "../../tests/fixture/seeded_random.ts";
 import assert from "node:assert/strict";
 import YAML from "yaml";
 import { ConfigError, parseExecutorConfig } from "./load.ts";
@@ -23,16 +24,9 @@ const MAX_CASE_MS = 2_000;
 /** Header, 20 problems of at most 400 characters, the count. */
 const MAX_MESSAGE = 10_000;
 
-/** mulberry32: small, fast, and the same sequence for the same seed everywhere. */
+/** Seeded helpers over mulberry32 (`tests/fixture/seeded_random.ts`). */
 function random(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = seededRandom(seed);
   const int = (n: number) => Math.floor(next() * n);
   return {
     int,
