@@ -101,6 +101,7 @@ export async function startExecutor(
     avs: registry.taskSettings,
     keys,
     processed: processedTasks(kv, config.storage.retention),
+    replay: { retentionMs: config.storage.retention },
     limits: registry.limits,
     runTask: lifecycle.runTask.bind(lifecycle),
     authorize: chain?.authorize,

@@ -18,7 +18,12 @@ import type { Logger } from "../../shared/runtime/log.ts";
 import type { ConcurrencyLimits } from "./concurrency.ts";
 import { TaskError } from "./errors.ts";
 import type { ProcessedTasks } from "./processed_tasks.ts";
-import { type TaskSubmissionMessage, validateSubmission } from "./validate.ts";
+import {
+  checkReferenceTimestamp,
+  type ReplayWindow,
+  type TaskSubmissionMessage,
+  validateSubmission,
+} from "./validate.ts";
 
 /** What the task path needs to know about one AVS. */
 export interface AvsTaskSettings {
@@ -54,6 +59,8 @@ export interface TaskDeps {
   avs: Map<string, AvsTaskSettings>;
   keys: SigningKeys;
   processed: ProcessedTasks;
+  /** The replay window: `storage.retention`, the retention `processed` was opened with. */
+  replay: ReplayWindow;
   limits: ConcurrencyLimits;
   runTask: RunTask;
   /** Who may submit and how results are signed; default: the config's aggregators (offline). */
@@ -80,6 +87,8 @@ export async function executeSubmission(
   options: { deadline?: number; signal: AbortSignal },
 ): Promise<TaskResultMessage> {
   validateSubmission(task, deps.operatorAddress);
+  // Before any chain read, so stale or replayed submissions cost nothing.
+  checkReferenceTimestamp(task.referenceTimestamp, deps.replay);
   const avsKey = task.avsAddress.toLowerCase();
   const settings = deps.avs.get(avsKey);
   if (!settings) {
@@ -89,6 +98,9 @@ export async function executeSubmission(
   // The aggregator's signature is checked before anything is held: a forged copy of a genuine
   // (public) task id must neither claim the id nor take a concurrency slot from the genuine one.
   const { scheme } = await (deps.authorize ?? trustConfiguredAggregators)(task, settings);
+  // Again right before the claim: authorize may have waited (chain catch-up), and the replay
+  // argument (validate.ts, replayWindow) needs the window checked at the claim's time.
+  checkReferenceTimestamp(task.referenceTimestamp, deps.replay);
   const release = deps.limits.tryAcquire(avsKey);
   if (!release) {
     throw new TaskError(

@@ -14,7 +14,13 @@ import {
   type RunTask,
   type TaskDeps,
 } from "./pipeline.ts";
-import { openStore, processedTasks } from "./processed_tasks.ts";
+import {
+  openStore,
+  type ProcessedTasks,
+  processedTasks,
+  type TaskState,
+} from "./processed_tasks.ts";
+import { replayWindow } from "./validate.ts";
 
 const AVS = "0xCE2Ac75bE2E0951F1F7B288c7a6A9BfB6c331DC4";
 const operatorKey = EcdsaKey.fromHex("0x" + "11".repeat(32));
@@ -45,6 +51,7 @@ async function setup(overrides: Partial<AvsTaskSettings> = {}, runTask?: RunTask
     avs: new Map([[AVS.toLowerCase(), settings]]),
     keys: { ecdsa: operatorKey, bn254: blsOperator },
     processed,
+    replay: { retentionMs: 60_000 },
     limits: new ConcurrencyLimits(new Map([[AVS.toLowerCase(), 2]])),
     runTask: runTask ?? ((_avs, task) => {
       calls.push(task.taskId);
@@ -298,4 +305,135 @@ Deno.test("a task whose signing fails after it ran stays claimed (it is never ru
   assert.equal(await code(executeSubmission(deps, t, { signal })), "AlreadyExists");
   assert.equal(calls.length, 1, "not run again");
   processed.close();
+});
+
+// --- The replay window (issue 11, item 3) ---
+
+const HOUR = 3_600_000;
+const RETENTION = 168 * HOUR;
+
+/** A processed-task store whose claims expire `retentionMs` after they are written, by `now`. */
+function expiringStore(retentionMs: number, now: () => number): ProcessedTasks {
+  const records = new Map<string, { state: TaskState; until: number }>();
+  const live = (id: string) => {
+    const record = records.get(id);
+    return record && record.until > now() ? record : undefined;
+  };
+  return {
+    claim: (id) => {
+      if (live(id)) return Promise.resolve(false);
+      records.set(id, { state: "running", until: now() + retentionMs });
+      return Promise.resolve(true);
+    },
+    finish: (id, state) => {
+      records.set(id, { state, until: now() + retentionMs });
+      return Promise.resolve();
+    },
+    release: (id) => {
+      records.delete(id);
+      return Promise.resolve();
+    },
+    state: (id) => Promise.resolve(live(id)?.state),
+  };
+}
+
+/** Task-path dependencies on a settable clock, with claims that expire by that clock. */
+async function clocked(retentionMs: number, startMs: number) {
+  const clock = { ms: startMs };
+  const now = () => clock.ms;
+  const { deps, calls, processed } = await setup();
+  processed.close();
+  deps.processed = expiringStore(retentionMs, now);
+  deps.replay = { retentionMs, now };
+  return { deps, calls, clock };
+}
+
+async function failure(promise: Promise<unknown>): Promise<TaskError> {
+  try {
+    await promise;
+  } catch (err) {
+    if (err instanceof TaskError) return err;
+    throw err;
+  }
+  throw new Error("expected a TaskError, got success");
+}
+
+const T0 = 1_800_000_000_000; // 2027-01-15, a whole second
+
+Deno.test("replay window: reference timestamps from now − (retention − skew − margin) to now + skew", () => {
+  assert.deepEqual(replayWindow(RETENTION), {
+    maxAgeMs: RETENTION - 5 * 60_000 - 60_000,
+    skewMs: 5 * 60_000,
+  });
+  assert.deepEqual(replayWindow(60_000), { maxAgeMs: 30_000, skewMs: 15_000 }, "the 1m minimum");
+  assert.throws(() => replayWindow(0), RangeError);
+});
+
+Deno.test("replay window: too old or too far ahead is FAILED_PRECONDITION, the edges pass", async () => {
+  const { deps, calls, clock } = await clocked(RETENTION, T0);
+  const { maxAgeMs, skewMs } = replayWindow(RETENTION);
+  const at = (ms: number) => task({ referenceTimestamp: (T0 + ms) / 1000 });
+  const oldest = at(-maxAgeMs);
+  const newest = at(skewMs);
+  const dayOld = at(-24 * HOUR);
+  for (const ok of [oldest, newest, dayOld]) {
+    assert.equal(await code(executeSubmission(deps, ok, { signal })), "OK", ok.taskId);
+  }
+  const stale = at(-maxAgeMs - 1000);
+  const err = await failure(executeSubmission(deps, stale, { signal }));
+  assert.equal(err.code, "FailedPrecondition");
+  assert.match(err.message, /^reference_timestamp \d+ \(2027-01-08T\S+\) is 167h54m1s old/);
+  assert.match(err.message, /at most 167h54m \(storage\.retention 168h less clock skew/);
+  const ahead = at(skewMs + 1000);
+  const future = await failure(executeSubmission(deps, ahead, { signal }));
+  assert.equal(future.code, "FailedPrecondition");
+  assert.match(
+    future.message,
+    /is 5m1s ahead of this executor's clock \(2027-01-15T\S+\); at most 5m/,
+  );
+  assert.equal(await deps.processed.state(stale.taskId), undefined, "not claimed");
+  assert.equal(await deps.processed.state(ahead.taskId), undefined, "not claimed");
+  assert.deepEqual(calls, [oldest.taskId, newest.taskId, dayOld.taskId]);
+  // The same submission later: the clock moved past its window.
+  clock.ms += 1000;
+  assert.equal(
+    await code(executeSubmission(deps, at(-maxAgeMs), { signal })),
+    "FailedPrecondition",
+  );
+});
+
+Deno.test("replay window: a submission is refused before its claim can have expired", async () => {
+  // Shortest retention, worst case: the first run's timestamp as far ahead as allowed.
+  const retention = 60_000;
+  const { deps, calls, clock } = await clocked(retention, T0);
+  const { maxAgeMs, skewMs } = replayWindow(retention);
+  const t = task({ referenceTimestamp: (T0 + skewMs) / 1000 });
+  assert.equal(await code(executeSubmission(deps, t, { signal })), "OK");
+  // The last moment the window accepts it: the claim made at T0 is still there.
+  clock.ms = T0 + skewMs + maxAgeMs;
+  assert.equal(await code(executeSubmission(deps, t, { signal })), "AlreadyExists");
+  // Retention later the claim has expired: without the window the task ran a second time.
+  clock.ms = T0 + retention + 1;
+  assert.equal(await deps.processed.state(t.taskId), undefined, "claim expired");
+  const err = await failure(executeSubmission(deps, t, { signal }));
+  assert.equal(err.code, "FailedPrecondition");
+  assert.match(
+    err.message,
+    /reference_timestamp \d+ .* is 45s old; this executor accepts at most 30s/,
+  );
+  assert.deepEqual(calls, [t.taskId], "run once");
+});
+
+Deno.test("replay window: checked again after authorize, right before the claim", async () => {
+  const { deps, calls, clock } = await clocked(RETENTION, T0);
+  const { maxAgeMs } = replayWindow(RETENTION);
+  // Authorize takes a while (a chain catch-up): the timestamp leaves the window meanwhile.
+  deps.authorize = () => {
+    clock.ms += 2000;
+    return Promise.resolve({ scheme: "ecdsa" });
+  };
+  const t = task({ referenceTimestamp: (T0 - maxAgeMs) / 1000 });
+  assert.equal(await code(executeSubmission(deps, t, { signal })), "FailedPrecondition");
+  assert.equal(await deps.processed.state(t.taskId), undefined, "not claimed");
+  assert.deepEqual(calls, []);
 });

@@ -291,7 +291,10 @@ export const StorageConfig = z.strictObject({
   }),
   retention: durationMs("168h", { min: "1m", max: "720h" }).meta({
     description: "How long a task id is remembered; a task id seen within it is refused " +
-      "(ALREADY_EXISTS).",
+      "(ALREADY_EXISTS). It also bounds the replay window: a submission whose " +
+      "reference_timestamp is older than retention less min(5m, retention/4) of clock skew " +
+      "and min(1m, retention/4) of margin (168h: 167h54m), or more than that skew in the " +
+      "future, is refused (FAILED_PRECONDITION), so an expired claim cannot let a task run twice.",
   }),
 });
 
