@@ -275,7 +275,9 @@ export const KubernetesConfig = z.strictObject({
 export const DockerConfig = z.strictObject({
   host: z.string().optional().meta({
     description: "Engine API address: unix:///path, a socket path, tcp://host:port or " +
-      "http://host:port (no TLS). Defaults to DOCKER_HOST, else /var/run/docker.sock.",
+      "http://host:port (no TLS). Defaults to DOCKER_HOST, else /var/run/docker.sock. " +
+      "tcp:// and http:// may carry user:password@ (percent-encoded) for a proxy in front of " +
+      "the engine, sent as HTTP Basic auth; logs and errors print it as ***.",
   }),
   network: z.string().optional().meta({
     description: "A user-defined network to attach performers to; they are then dialled by " +

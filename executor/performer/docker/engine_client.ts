@@ -94,6 +94,11 @@ export function createEngineClient(options: EngineClientOptions = {}): EngineCli
       : { transport: "tcp", hostname: address.hostname, port: address.port },
   });
   const defaultTimeout = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  // User info of a tcp:// host, for a proxy in front of the engine: a header, never in the
+  // URL, since fetch's errors quote the URL.
+  const auth: Record<string, string> = address.transport === "tcp" && address.authorization
+    ? { authorization: address.authorization }
+    : {};
 
   /** Runs fetch and `read` under one deadline, mapping failures to the errors above. */
   const exchange = async <T>(
@@ -109,7 +114,9 @@ export function createEngineClient(options: EngineClientOptions = {}): EngineCli
       const res = await fetch(`${BASE}${path}${queryString(options.query)}`, {
         client,
         method,
-        headers: options.body === undefined ? {} : { "content-type": "application/json" },
+        headers: options.body === undefined
+          ? auth
+          : { ...auth, "content-type": "application/json" },
         body: options.body === undefined ? undefined : JSON.stringify(options.body),
         signal,
       });

@@ -189,3 +189,43 @@ Deno.test("a tcp:// host is dialled directly, even with HTTP_PROXY set", opts, a
     await server.shutdown();
   }
 });
+
+Deno.test("user info of a tcp:// host is sent as Basic auth and never printed", opts, async () => {
+  const secret = "hunter2-engine";
+  const seen: (string | null)[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (req) => {
+    seen.push(req.headers.get("authorization"));
+    return new Response("OK");
+  });
+  const port = server.addr.port;
+  const client = createEngineClient({ host: `tcp://proxy:${secret}@127.0.0.1:${port}` });
+  try {
+    assert.equal(await client.ping(), true);
+    assert.deepEqual(seen, [`Basic ${btoa(`proxy:${secret}`)}`]);
+  } finally {
+    client.close();
+    await server.shutdown();
+  }
+  // The same engine gone: the error, its cause and stack name the address without the secret.
+  for (
+    const options of [
+      { host: `tcp://proxy:${secret}@127.0.0.1:${port}` },
+      {
+        env: (name: string) =>
+          name === "DOCKER_HOST" ? `http://u:${secret}@127.0.0.1:${port}` : undefined,
+      },
+    ]
+  ) {
+    const gone = createEngineClient({ ...options, timeoutMs: 2_000 });
+    try {
+      const err = await gone.request("POST", "/containers/create").catch((e) => e);
+      assert.ok(err instanceof EngineConnectionError);
+      assert.match(err.message, new RegExp(`at tcp://\\*\\*\\*@127\\.0\\.0\\.1:${port} \\(POST`));
+      const cause = err.cause as Error | undefined;
+      const text = [err.message, err.stack, cause?.message, cause?.stack].join("\n");
+      assert.ok(!text.includes(secret), text);
+    } finally {
+      gone.close();
+    }
+  }
+});

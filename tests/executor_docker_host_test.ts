@@ -1,0 +1,56 @@
+/**
+ * Docker host credentials end to end (issue 11): the executor process with `user:password@`
+ * in docker.host, or in DOCKER_HOST, and no engine behind it. Whatever it prints while the
+ * engine is unreachable (logs, errors) and serves on /metrics names the engine without the
+ * password.
+ */
+
+import assert from "node:assert/strict";
+import { EXECUTOR_PERMISSIONS } from "../dev/permissions.ts";
+import { freePort } from "../dev/process.ts";
+import { spawnDeno } from "./fixture/child_process.ts";
+import { eventually } from "./fixture/eventually.ts";
+import { executorConfig } from "./fixture/executor.ts";
+
+const ROOT = new URL("../", import.meta.url).pathname;
+const opts = { sanitizeOps: false, sanitizeResources: false };
+
+for (const where of ["docker.host", "DOCKER_HOST"] as const) {
+  Deno.test(
+    `a password in ${where} is never printed while the engine is unreachable`,
+    opts,
+    async () => {
+      const secret = `hunter2-${where.replace(".", "-")}`;
+      const port = freePort(); // nothing listens there
+      const url = `tcp://hourglass:${secret}@127.0.0.1:${port}`;
+      const { config, configPath } = await executorConfig((c) => {
+        c.docker = where === "docker.host" ? { host: url } : {};
+      });
+      const env = { ...Deno.env.toObject(), DOCKER_HOST: where === "DOCKER_HOST" ? url : "" };
+      const executor = spawnDeno([
+        "run",
+        ...EXECUTOR_PERMISSIONS,
+        `${ROOT}executor/main.ts`,
+        "run",
+        "--config",
+        configPath,
+        "--host",
+        "127.0.0.1",
+      ], env);
+      try {
+        // The first deploy fails on the unreachable engine, naming it.
+        await eventually(() => {
+          assert.match(executor.logs(), new RegExp(`tcp://\\*\\*\\*@127\\.0\\.0\\.1:${port}`));
+        }, { timeoutMs: 60_000, intervalMs: 200 });
+        const metrics = await fetch(`http://127.0.0.1:${config.httpPort}/metrics`)
+          .then((r) => r.text()).catch((err) => `(no /metrics: ${err})`);
+        assert.ok(!metrics.includes(secret), "/metrics");
+      } finally {
+        await executor.stop();
+      }
+      const logs = executor.logs();
+      assert.ok(!logs.includes(secret), `the password was printed:\n${logs}`);
+      assert.ok(!logs.includes(btoa(`hourglass:${secret}`)), "the Basic auth value was printed");
+    },
+  );
+}
