@@ -35,6 +35,13 @@ export interface LocalCluster {
   pids: number[];
   /** etcd's client URL (tests use it to compact history and force 410 Gone). */
   etcdEndpoint: string;
+  /**
+   * Stops the kube-apiserver process (SIGTERM, then SIGKILL after 10 s); etcd and its data stay.
+   * For fault tests: clients see connections refused until `startApiServer()`.
+   */
+  stopApiServer(): Promise<void>;
+  /** Starts the kube-apiserver again on the same port with the same etcd; resolves when ready. */
+  startApiServer(): Promise<void>;
   /** Stops the API server and etcd and removes `dir` (unless `keepDir`). */
   stop(): Promise<void>;
 }
@@ -61,6 +68,8 @@ export async function startLocalCluster(options: StartOptions = {}): Promise<Loc
   const dir = options.dir ?? await Deno.makeTempDir({ dir: TEMP_PARENT, prefix: DIR_PREFIX });
   await Deno.mkdir(`${dir}/certs`, { recursive: true });
   const processes: ManagedProcess[] = [];
+  /** The pids of `processes`, kept current when the API server is restarted. */
+  const pids: number[] = [];
   let stopAll = async () => {
     for (const p of processes.reverse()) await p.stop();
     if (!options.keepDir) await Deno.remove(dir, { recursive: true }).catch(() => {});
@@ -70,16 +79,23 @@ export async function startLocalCluster(options: StartOptions = {}): Promise<Loc
     await writeAuthFiles(dir, token);
     const etcdPort = freePort();
     processes.push(startEtcd(bins.etcd, dir, etcdPort));
-    await writeOwnerRecord(dir, processes.map((p) => p.pid));
+    pids.push(processes[0].pid);
+    await writeOwnerRecord(dir, pids);
     await waitFor("etcd", processes[0], () => etcdHealthy(etcdPort), 30_000);
     log(`etcd ready on 127.0.0.1:${etcdPort}`);
 
     const apiPort = freePort();
-    const apiserver = startApiserver(bins.kubeApiserver, dir, apiPort, etcdPort);
-    processes.push(apiserver);
-    await writeOwnerRecord(dir, processes.map((p) => p.pid));
     const server = `https://127.0.0.1:${apiPort}`;
-    await waitFor("kube-apiserver", apiserver, () => apiserverReady(server, dir, token), 90_000);
+    // processes[1]; replaced by startApiServer() after a stopApiServer().
+    const startApi = async () => {
+      const apiserver = startApiserver(bins.kubeApiserver, dir, apiPort, etcdPort);
+      processes[1] = apiserver;
+      pids.splice(0, pids.length, ...processes.map((p) => p.pid));
+      await writeOwnerRecord(dir, pids);
+      await waitFor("kube-apiserver", apiserver, () => apiserverReady(server, dir, token), 90_000);
+    };
+    await startApi();
+    let apiStopped = false;
     log(`kube-apiserver ready at ${server}`);
 
     const kubeconfigPath = `${dir}/kubeconfig`;
@@ -100,8 +116,17 @@ export async function startLocalCluster(options: StartOptions = {}): Promise<Loc
       dir,
       auditLogPath: `${dir}/audit.log`,
       kubectl: bins.kubectl,
-      pids: processes.map((p) => p.pid),
+      pids,
       etcdEndpoint: `http://127.0.0.1:${etcdPort}`,
+      stopApiServer: async () => {
+        await processes[1].stop();
+        apiStopped = true;
+      },
+      startApiServer: async () => {
+        if (!apiStopped) throw new Error("The kube-apiserver is running: stop it first");
+        apiStopped = false;
+        await startApi();
+      },
       stop: () => stopAll(),
     };
   } catch (err) {
