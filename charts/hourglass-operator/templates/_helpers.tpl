@@ -74,3 +74,62 @@ missing file is an error, never a role without rules.
 {{- end }}
 {{- toYaml $rules }}
 {{- end }}
+
+{{/*
+One list of the admission policy's limits, checked: a list of strings (a number or a map would
+change the type of the CEL literal the policy is rendered into).
+*/}}
+{{- define "hourglass-operator.policyList" -}}
+{{- if not (kindIs "slice" .list) }}
+{{- fail (printf "%s must be a list of strings, not %s" .path (kindOf .list)) }}
+{{- end }}
+{{- range .list }}
+{{- if not (kindIs "string" .) }}
+{{- fail (printf "%s: %v is not a string" $.path .) }}
+{{- end }}
+{{- end }}
+{{- toJson .list }}
+{{- end }}
+
+{{/*
+The admission policy's limits as JSON: {"default": {...}, "namespaces": {"<ns>": {...}}}, each
+with serviceAccountNames, secretNames and imagePrefixes. A namespace entry takes each list it
+does not set from `default`. JSON is also a CEL literal, so the policy embeds it as it is.
+*/}}
+{{- define "hourglass-operator.policyLimits" -}}
+{{- $keys := list "serviceAccountNames" "secretNames" "imagePrefixes" }}
+{{- $given := dict
+  "serviceAccountNames" .Values.admissionPolicy.default.serviceAccountNames
+  "secretNames" .Values.admissionPolicy.default.secretNames
+  "imagePrefixes" .Values.admissionPolicy.default.imagePrefixes }}
+{{- $default := dict }}
+{{- range $keys }}
+{{- $path := printf "admissionPolicy.default.%s" . }}
+{{- $_ := set $default . (include "hourglass-operator.policyList" (dict "path" $path "list" (get $given .)) | fromJsonArray) }}
+{{- end }}
+{{- $namespaces := dict }}
+{{- range $ns, $limits := .Values.admissionPolicy.namespaces }}
+{{- if not (regexMatch "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" $ns) }}
+{{- fail (printf "admissionPolicy.namespaces: %q is not a namespace name" $ns) }}
+{{- end }}
+{{- if not (kindIs "map" $limits) }}
+{{- fail (printf "admissionPolicy.namespaces.%s must be a map with serviceAccountNames, secretNames and/or imagePrefixes" $ns) }}
+{{- end }}
+{{- range $key, $_ := $limits }}
+{{- if not (has $key $keys) }}
+{{- fail (printf "admissionPolicy.namespaces.%s.%s is not a limit (serviceAccountNames, secretNames, imagePrefixes)" $ns $key) }}
+{{- end }}
+{{- end }}
+{{- $merged := dict }}
+{{- range $keys }}
+{{- if hasKey $limits . }}
+{{- $path := printf "admissionPolicy.namespaces.%s.%s" $ns . }}
+{{- $_ := set $merged . (include "hourglass-operator.policyList" (dict "path" $path "list" (get $limits .)) | fromJsonArray) }}
+{{- else }}
+{{- $_ := set $merged . (get $default .) }}
+{{- end }}
+{{- end }}
+{{- $_ := set $namespaces $ns $merged }}
+{{- end }}
+{{- toJson (dict "default" $default "namespaces" $namespaces) }}
+{{- end }}
