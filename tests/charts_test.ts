@@ -169,9 +169,40 @@ Deno.test("the charts refuse values that cannot work, saying why", async () => {
     ["hourglass-operator", { replicas: 2, leaderElection: { enabled: false } }, /leaderElection/],
     ["hourglass-operator", { serviceMonitor: { enabled: true } }, /no monitoring.coreos.com\/v1/],
     ["hourglass-operator", { serviceAccount: { create: false } }, /serviceAccount.name/],
+    [
+      "hourglass-operator",
+      { admissionPolicy: { default: { secretNames: "avs-api-key" } } },
+      /admissionPolicy.default.secretNames must be a list of strings/,
+    ],
+    [
+      "hourglass-operator",
+      { admissionPolicy: { namespaces: { avs: { secrets: ["x"] } } } },
+      /admissionPolicy.namespaces.avs.secrets is not a limit/,
+    ],
+    [
+      "hourglass-operator",
+      { admissionPolicy: { namespaces: { avs: { serviceAccountNames: [7] } } } },
+      /admissionPolicy.namespaces.avs.serviceAccountNames: 7 is not a string/,
+    ],
+    [
+      "hourglass-operator",
+      { admissionPolicy: { namespaces: { "Not_A_Namespace": {} } } },
+      /"Not_A_Namespace" is not a namespace name/,
+    ],
     ["hourglass-executor", { serviceMonitor: { enabled: true } }, /no monitoring.coreos.com\/v1/],
-    ["hourglass-executor", { networkPolicy: { enabled: true } }, /avsAddresses/],
+    ["hourglass-executor", { networkPolicy: { avsAddresses: ["0x12"] } }, /not a 0x address/],
     ["hourglass-executor", { deploymentMode: "podman" }, /kubernetes or docker/],
+    // The default would put Performers beside the key Secret when the release namespace is "x".
+    [
+      "hourglass-executor",
+      { performerNamespace: { name: "x" } },
+      /release namespace, which holds the executor's key Secret/,
+    ],
+    [
+      "hourglass-executor",
+      { performerNamespace: { name: "Avs_Performers" } },
+      /"Avs_Performers" is not a namespace name/,
+    ],
     [
       "hourglass-executor",
       { config: { avsPerformers: [{ avsAddress: TEST_AVS, deploymentMode: "docker" }] } },
@@ -243,13 +274,15 @@ Deno.test(
 );
 
 Deno.test(
-  "the executor's service account manages Performers in its namespace only",
+  "the executor's service account manages Performers in the performer namespace only",
   OPTS,
   async () => {
     const cluster = await testCluster();
     const ns = await freshNamespace(cluster, "executor");
     const other = await freshNamespace(cluster, "elsewhere");
     await installChart(cluster, "hourglass-executor", ns);
+    // Created by the chart, apart from the release namespace that holds the key Secret.
+    const performers = `${ns}-performers`;
     try {
       const sa = serviceAccountUser(ns, "hourglass-executor");
       const perf = "performers.hourglass.eigenlayer.io";
@@ -258,32 +291,43 @@ Deno.test(
           ...["create", "delete", "get", "list", "watch", "patch"].map((verb) => ({
             verb,
             resource: perf,
-            namespace: ns,
+            namespace: performers,
           })),
-          ...["get", "list", "watch"].map((verb) => ({ verb, resource: "pods", namespace: ns })),
+          ...["get", "list", "watch"].map((verb) => ({
+            verb,
+            resource: "pods",
+            namespace: performers,
+          })),
         ],
         no: [
+          { verb: "create", resource: perf, namespace: ns },
           { verb: "create", resource: perf, namespace: other },
           { verb: "watch", resource: perf, allNamespaces: true },
           { verb: "get", resource: "pods", namespace: other },
-          { verb: "create", resource: "pods", namespace: ns },
-          { verb: "update", resource: perf, subresource: "status", namespace: ns },
+          { verb: "create", resource: "pods", namespace: performers },
+          { verb: "update", resource: perf, subresource: "status", namespace: performers },
           { verb: "get", resource: "secrets", namespace: ns },
-          { verb: "list", resource: "secrets", namespace: ns },
-          { verb: "get", resource: "configmaps", namespace: ns },
+          { verb: "get", resource: "secrets", namespace: performers },
+          { verb: "list", resource: "secrets", namespace: performers },
+          { verb: "get", resource: "configmaps", namespace: performers },
           { verb: "list", resource: "namespaces" },
           { verb: "list", resource: "nodes" },
         ],
       });
-      // No cluster-wide rights: elsewhere it has only what every authenticated user has.
-      const granted = await grantedResources(cluster, sa, { namespace: other });
+      // No other rights: in its own namespace and elsewhere it has only what every
+      // authenticated user has.
       const everyone =
         /^selfsubject(access|rules)?reviews\.(authorization|authentication)\.k8s\.io$/;
-      assert.ok(granted.some((r) => everyone.test(r)), `the --list output was read: ${granted}`);
-      assert.deepEqual(granted.filter((r) => !everyone.test(r)), [], granted.join(", "));
+      for (const namespace of [ns, other]) {
+        const granted = await grantedResources(cluster, sa, { namespace });
+        assert.ok(granted.some((r) => everyone.test(r)), `the --list output was read: ${granted}`);
+        assert.deepEqual(granted.filter((r) => !everyone.test(r)), [], granted.join(", "));
+      }
     } finally {
       await uninstallChart(cluster, "hourglass-executor", ns);
     }
+    // The performer namespace stays after uninstall: it holds the Performers.
+    await kubectl(cluster, ["get", "namespace", performers]);
   },
 );
 
@@ -306,8 +350,11 @@ Deno.test(
         name: "data",
         persistentVolumeClaim: { claimName: "data-hourglass-executor-0" },
       });
+      // The performer namespace the executor chart creates enforces restricted too.
+      const performers = `${ns}-performers`;
+      await expectPodRejected(cluster, performers, privilegedPod(performers));
       const performer = buildPod({
-        metadata: { name: "hello", namespace: ns, uid: crypto.randomUUID(), generation: 1 },
+        metadata: { name: "hello", namespace: performers, uid: crypto.randomUUID(), generation: 1 },
         spec: PerformerSpec.parse({ avsAddress: TEST_AVS, image: "ghcr.io/example/hello:v1" }),
       }).pod;
       for (const pod of [podFrom(deployment, "operator-pod", ns), executorPod, performer]) {
@@ -358,8 +405,12 @@ Deno.test(
 );
 
 async function setContext(cluster: TestCluster): Promise<SetContext> {
+  const namespace = await freshNamespace(cluster, "chart");
+  // The executor chart's default performer namespace: a dry run creates nothing, so the Role the
+  // chart puts there needs it to exist already.
+  await kubectl(cluster, ["create", "namespace", `${namespace}-performers`]);
   return {
-    namespace: await freshNamespace(cluster, "chart"),
+    namespace,
     otherNamespace: await freshNamespace(cluster, "chart-other"),
     operatorAddress: OPERATOR_ADDRESS,
   };

@@ -86,16 +86,17 @@ executor's) then reads them as hex numbers. JSON quotes every string. */}}
 {{- toPrettyJson $config }}
 {{- end }}
 
-{{/* Lower-case AVS addresses the NetworkPolicy covers (the performer pods' avs label). */}}
+{{/*
+Lower-case AVS addresses the performers' NetworkPolicy covers (the performer pods' avs label), as
+a JSON list; empty when neither networkPolicy.avsAddresses nor config.avsPerformers name any
+(then it covers every performer pod of the performer namespace).
+*/}}
 {{- define "hourglass-executor.avsAddresses" -}}
 {{- $addresses := .Values.networkPolicy.avsAddresses }}
 {{- if not $addresses }}
 {{- range (default (list) .Values.config.avsPerformers) }}
 {{- $addresses = append $addresses .avsAddress }}
 {{- end }}
-{{- end }}
-{{- if not $addresses }}
-{{- fail "networkPolicy.enabled needs networkPolicy.avsAddresses or config.avsPerformers" }}
 {{- end }}
 {{- $lower := list }}
 {{- range $addresses }}
@@ -116,20 +117,26 @@ executor's) then reads them as hex numbers. JSON quotes every string. */}}
 {{- toYaml $rules }}
 {{- end }}
 
-{{/* The Service ports; the management port only when it is a server of its own. */}}
-{{- define "hourglass-executor.servicePorts" -}}
-- name: grpc
-  port: {{ .Values.ports.grpc }}
-  targetPort: grpc
-  protocol: TCP
-{{- if ne (int .Values.ports.management) (int .Values.ports.grpc) }}
-- name: management
-  port: {{ .Values.ports.management }}
-  targetPort: management
-  protocol: TCP
+{{/* "true" when the management server has a port of its own (not the task port). */}}
+{{- define "hourglass-executor.separateManagement" -}}
+{{- if ne (int .Values.ports.management) (int .Values.ports.grpc) }}true{{ end }}
 {{- end }}
-- name: http
-  port: {{ .Values.ports.http }}
-  targetPort: http
-  protocol: TCP
+
+{{/*
+The namespace the executor creates its Performers in (kubernetes mode): performerNamespace.name,
+else "<release namespace>-performers". Not the release namespace unless asked for, since whoever
+may create Performers in a namespace can mount that namespace's Secrets, the executor's keys too.
+*/}}
+{{- define "hourglass-executor.performerNamespace" -}}
+{{- $name := default (printf "%s-performers" .Release.Namespace) .Values.performerNamespace.name }}
+{{- if not (regexMatch "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" $name) }}
+{{- fail (printf "performerNamespace.name: %q is not a namespace name (set performerNamespace.name; the default is <release namespace>-performers)" $name) }}
+{{- end }}
+{{- if gt (len $name) 63 }}
+{{- fail (printf "performerNamespace.name: %q is longer than 63 characters (set performerNamespace.name)" $name) }}
+{{- end }}
+{{- if and .Values.performerNamespace.create (eq $name .Release.Namespace) }}
+{{- fail "performerNamespace.name is the release namespace, which holds the executor's key Secret: Performers there could mount it. Use another namespace, or set performerNamespace.create=false to accept that" }}
+{{- end }}
+{{- $name }}
 {{- end }}
