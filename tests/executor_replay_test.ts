@@ -9,16 +9,20 @@
 import * as grpc from "@grpc/grpc-js";
 import assert from "node:assert/strict";
 import { executorClient, signedSubmission } from "../dev/aggregator_client.ts";
+import { EcdsaKey } from "../executor/signing/ecdsa.ts";
 import {
   AGGREGATOR_KEY,
   EXECUTOR_AVS,
   executorConfig,
-  OPERATOR_KEY,
   startExecutorProcess,
 } from "./fixture/executor.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 const enc = new TextEncoder();
+// An operator of its own: the executor then adopts no performer another test left running on
+// the same Podman storage (containers are found by the operator's address).
+const OPERATOR_HEX = `0x${crypto.getRandomValues(new Uint8Array(32)).toHex()}`;
+const OPERATOR_KEY = EcdsaKey.fromHex(OPERATOR_HEX);
 
 function task(referenceTimestamp: number) {
   return signedSubmission({
@@ -35,6 +39,10 @@ Deno.test(
   async () => {
     const { configPath } = await executorConfig((config) => {
       (config.storage as Record<string, unknown>).retention = "1m";
+      config.operator = {
+        address: OPERATOR_KEY.address,
+        signingKeys: { ecdsa: { privateKey: OPERATOR_HEX } },
+      };
     });
     const executor = await startExecutorProcess(configPath);
     const client = executorClient(executor.grpcAddress);

@@ -26,6 +26,7 @@ export function createRuntime(
         engine,
         executorId: options.executorId,
         network: config.docker.network,
+        limits: { memoryBytes: config.docker.memoryLimit, pids: config.docker.pidsLimit },
         log: options.log,
       }),
     );

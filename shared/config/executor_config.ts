@@ -271,6 +271,44 @@ export const KubernetesConfig = z.strictObject({
   description: "Cluster access for kubernetes mode; required when the performers use it.",
 });
 
+const BYTE_UNITS: Record<string, number> = {
+  "": 1,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+};
+const BYTE_SIZE = /^(\d{1,15})(Ki|Mi|Gi|Ti)?$/;
+
+/**
+ * A size in bytes written as Kubernetes writes memory (`512Mi`, `2Gi`, or a number of bytes),
+ * from `min` to `max` or 0 (no limit); produces bytes.
+ */
+function byteLimit(defaultValue: string, bounds: { min: string; max: string }) {
+  const bytes = (text: string) => {
+    const [, amount, unit = ""] = BYTE_SIZE.exec(text) ?? [];
+    return amount === undefined ? NaN : Number(amount) * BYTE_UNITS[unit];
+  };
+  const [min, max] = [bytes(bounds.min), bytes(bounds.max)];
+  return z.union([z.int().min(0), z.string()], { error: 'must be a size such as "512Mi"' })
+    .transform((value, ctx) => {
+      const n = typeof value === "number" ? value : bytes(value);
+      if (Number.isNaN(n)) {
+        ctx.addIssue({ code: "custom", message: 'must be a size such as "512Mi", "2Gi" or 0' });
+        return z.NEVER;
+      }
+      if (n !== 0 && (n < min || n > max)) {
+        ctx.addIssue({
+          code: "custom",
+          message: `must be 0 (no limit) or from ${bounds.min} to ${bounds.max}`,
+        });
+        return z.NEVER;
+      }
+      return n;
+    })
+    .prefault(defaultValue);
+}
+
 /** The Docker Engine API endpoint for docker mode. */
 export const DockerConfig = z.strictObject({
   host: z.string().optional().meta({
@@ -282,6 +320,20 @@ export const DockerConfig = z.strictObject({
   network: z.string().optional().meta({
     description: "A user-defined network to attach performers to; they are then dialled by " +
       "container name on port 8080 instead of through a port published on 127.0.0.1.",
+  }),
+  memoryLimit: byteLimit("2Gi", { min: "16Mi", max: "1Ti" }).meta({
+    description: "Memory limit of each performer container (HostConfig.Memory, with swap " +
+      "MemorySwap equal to it, so none beyond), e.g. 512Mi or 4Gi; 16Mi to 1Ti, or 0 for no " +
+      "limit. The engine enforces it through the host's cgroup memory controller; an engine " +
+      "without one (rootless Podman on cgroup v1) records the limit but cannot enforce it.",
+  }),
+  pidsLimit: z.int().min(0).max(4_194_304).refine(
+    (n) => n === 0 || n >= 16,
+    "must be 0 (no limit) or at least 16",
+  ).default(1024).meta({
+    description: "Most processes and threads each performer container may run (HostConfig." +
+      "PidsLimit): a fork bomb in AVS code stops there; 16 to 4194304, or 0 for no limit. " +
+      "Enforced by the host's pids cgroup controller, as memoryLimit.",
   }),
 });
 
@@ -325,7 +377,7 @@ export const ExecutorConfig = z.strictObject({
   l1Chain: L1ChainConfig.optional(),
   overrideContracts: OverrideContracts.optional(),
   kubernetes: KubernetesConfig.optional(),
-  docker: DockerConfig.default({}).meta({
+  docker: DockerConfig.prefault({}).meta({
     description: "The Docker Engine API, for docker mode.",
   }),
   storage: StorageConfig.prefault({}).meta({

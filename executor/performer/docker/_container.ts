@@ -35,10 +35,14 @@ export interface ContainerInspect {
     OOMKilled?: boolean;
     ExitCode: number;
     Error?: string;
+    Pid?: number;
   };
   HostConfig: {
     SecurityOpt?: string[] | null;
     CapDrop?: string[] | null;
+    Memory?: number;
+    MemorySwap?: number;
+    PidsLimit?: number | null;
     PortBindings?: Record<string, PortBinding[] | null> | null;
     NetworkMode?: string;
     AutoRemove?: boolean;
@@ -94,12 +98,22 @@ export function containerEnv(spec: InstanceSpec): { env: string[]; replaced: str
   return { env, replaced };
 }
 
+/** Resource limits of every performer container; 0 (or absent) means none. */
+export interface ContainerLimits {
+  /** `docker.memoryLimit`, in bytes. */
+  memoryBytes?: number;
+  /** `docker.pidsLimit`. */
+  pids?: number;
+}
+
 /** The `POST /containers/create` body: labelled, loopback-only or on `network`, no auto-remove. */
 export function createBody(
   spec: InstanceSpec,
-  options: { executorId: string; env: string[]; network?: string },
+  options: { executorId: string; env: string[]; network?: string; limits?: ContainerLimits },
 ): Record<string, unknown> {
   const { network } = options;
+  const memory = options.limits?.memoryBytes ?? 0;
+  const pids = options.limits?.pids ?? 0;
   return {
     Image: imageReference(spec.image),
     Env: options.env,
@@ -119,6 +133,10 @@ export function createBody(
       // binaries) and no Linux capabilities (a gRPC server on an unprivileged port needs none).
       SecurityOpt: ["no-new-privileges"],
       CapDrop: ["ALL"],
+      // Bounded memory and processes, so one AVS's leak or fork bomb cannot take the host (and
+      // the executor and other AVSs with it). MemorySwap equal to Memory: no swap beyond it.
+      ...(memory > 0 ? { Memory: memory, MemorySwap: memory } : {}),
+      ...(pids > 0 ? { PidsLimit: pids } : {}),
       ...(network ? { NetworkMode: network } : {
         // An empty HostPort lets the engine pick a free port; HostIp keeps it off other
         // interfaces (performers serve plaintext, without authentication).

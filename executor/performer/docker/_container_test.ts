@@ -142,6 +142,23 @@ Deno.test("createBody with a network: attached to it, nothing published", () => 
   assert.deepEqual(body.NetworkingConfig, { EndpointsConfig: { hourglass: {} } });
 });
 
+Deno.test("createBody: memory (no swap beyond it) and pids limits; 0 leaves them out", () => {
+  const limited = createBody(spec(), {
+    executorId: "e",
+    env: [],
+    limits: { memoryBytes: 512 * 2 ** 20, pids: 256 },
+  }).HostConfig as Record<string, unknown>;
+  assert.equal(limited.Memory, 536_870_912);
+  assert.equal(limited.MemorySwap, 536_870_912);
+  assert.equal(limited.PidsLimit, 256);
+  const unlimited = createBody(spec(), {
+    executorId: "e",
+    env: [],
+    limits: { memoryBytes: 0, pids: 0 },
+  }).HostConfig as Record<string, unknown>;
+  for (const key of ["Memory", "MemorySwap", "PidsLimit"]) assert.ok(!(key in unlimited), key);
+});
+
 Deno.test("endpointOf: the published port, Podman's kept binding, the network name, or empty", () => {
   const binding = (HostPort: string) => ({ "8080/tcp": [{ HostIp: "127.0.0.1", HostPort }] });
   assert.equal(

@@ -19,6 +19,7 @@ import {
 import {
   containerEnv,
   type ContainerInspect,
+  type ContainerLimits,
   containerName,
   createBody,
   goneState,
@@ -37,6 +38,8 @@ export interface DockerRuntimeOptions {
   executorId: string;
   /** A user-defined network to attach performers to (config `docker.network`). */
   network?: string;
+  /** Memory and pids limits of every container (`docker.memoryLimit`, `docker.pidsLimit`). */
+  limits?: ContainerLimits;
   log?: Logger;
   /** SIGTERM-to-SIGKILL grace of remove and restart, in seconds; 10 by default. */
   stopGraceSeconds?: number;
@@ -53,6 +56,7 @@ export class DockerRuntime implements PerformerRuntime {
   readonly #engine: EngineClient;
   readonly #executorId: string;
   readonly #network?: string;
+  readonly #limits?: ContainerLimits;
   readonly #log: Logger;
   readonly #grace: number;
   readonly #stopTimeoutMs: number;
@@ -63,6 +67,7 @@ export class DockerRuntime implements PerformerRuntime {
     this.#engine = options.engine;
     this.#executorId = options.executorId;
     this.#network = options.network;
+    this.#limits = options.limits;
     this.#log = options.log ?? (() => {});
     this.#grace = options.stopGraceSeconds ?? 10;
     this.#stopTimeoutMs = this.#grace * 1000 + STOP_MARGIN_MS;
@@ -90,6 +95,7 @@ export class DockerRuntime implements PerformerRuntime {
         executorId: this.#executorId,
         env,
         network: this.#network,
+        limits: this.#limits,
       });
       // Not cancellable: cancelled after the engine created it, the container would be
       // left without anyone knowing its id. A cancel is seen at start, which removes it.

@@ -78,6 +78,20 @@ Deno.test("docker runtime: performer containers under Podman", CONTAINER_TEST, a
     },
   );
 
+  await t.step("memory and pids limits: recorded by the engine, set in the kernel", async () => {
+    const limited = f.runtime({ limits: { memoryBytes: 64 * 2 ** 20, pids: 64 } });
+    const instance = await limited.create(helloSpec());
+    await waitForServing(instance.endpoint, SERVING);
+    const c = await f.inspect(instance.resourceId);
+    assert.equal(c.HostConfig.Memory, 64 * 2 ** 20, "Memory as Podman recorded it");
+    assert.equal(c.HostConfig.MemorySwap, 64 * 2 ** 20, "no swap beyond it");
+    assert.equal(c.HostConfig.PidsLimit, 64, "PidsLimit as Podman recorded it");
+    const kernel = await cgroupLimits(c.State.Pid);
+    console.error(`[measure] performer cgroup limits: ${JSON.stringify(kernel)}`);
+    if (kernel) assert.deepEqual(kernel, { memory: String(64 * 2 ** 20), pids: "64" });
+    await limited.remove(instance);
+  });
+
   await t.step("an image that is missing and cannot be pulled fails fast, naming it", async () => {
     const spec = { ...helloSpec(), image: { repository: "registry.invalid/nope", tag: "v1" } };
     const t0 = performance.now();
@@ -184,5 +198,37 @@ async function assertNotReachableOutsideLoopback(port: number): Promise<void> {
       new Promise<boolean>((r) => setTimeout(() => r(false), 2_000)),
     ]);
     assert.equal(connected, false, `port ${port} reachable on ${hostname}`);
+  }
+}
+
+/**
+ * The memory and pids limits the kernel holds for a container's main process (cgroup v2 or
+ * v1); undefined when they cannot be read from here (another cgroup namespace, no permission):
+ * enforcement then rests on the engine's record alone.
+ */
+async function cgroupLimits(
+  pid: number | undefined,
+): Promise<{ memory: string; pids: string } | undefined> {
+  if (!pid) return undefined;
+  try {
+    const lines = (await Deno.readTextFile(`/proc/${pid}/cgroup`)).trim().split("\n");
+    const path = (controller: string) =>
+      lines.map((l) => l.split(":")).find(([, c]) => c.split(",").includes(controller))?.[2];
+    const read = async (file: string) => (await Deno.readTextFile(file)).trim();
+    const v1Memory = path("memory");
+    if (v1Memory !== undefined) {
+      return {
+        memory: await read(`/sys/fs/cgroup/memory${v1Memory}/memory.limit_in_bytes`),
+        pids: await read(`/sys/fs/cgroup/pids${path("pids")}/pids.max`),
+      };
+    }
+    const v2 = lines.find((l) => l.startsWith("0::"))?.slice(3);
+    return {
+      memory: await read(`/sys/fs/cgroup${v2}/memory.max`),
+      pids: await read(`/sys/fs/cgroup${v2}/pids.max`),
+    };
+  } catch (err) {
+    console.error(`[measure] cgroup limits of pid ${pid} not readable here: ${err}`);
+    return undefined;
   }
 }
