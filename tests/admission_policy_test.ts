@@ -20,7 +20,6 @@ import { eventually } from "./fixture/eventually.ts";
 import {
   chartPath,
   helmOk,
-  installChart,
   only,
   renderChart,
   uninstallChart,
@@ -137,16 +136,21 @@ async function untilProbe(ns: string, probe: Record<string, unknown>, refused: b
   );
 }
 
-async function upgrade(cluster: TestCluster, ns: string, values: Record<string, unknown>) {
-  await helmOk([
-    "upgrade",
+/** `helm install` or `helm upgrade` of the operator chart; returns helm's output (the notes). */
+async function release(
+  verb: "install" | "upgrade",
+  ns: string,
+  values: Record<string, unknown>,
+): Promise<string> {
+  return await helmOk([
+    verb,
     CHART,
     chartPath(CHART),
     "--namespace",
     ns,
     "--values",
     await valuesFile(values),
-  ], cluster);
+  ], await testCluster());
 }
 
 Deno.test(
@@ -174,8 +178,9 @@ Deno.test(
       },
     };
     const forbiddenSa = performer("probe", { config: { serviceAccountName: "executor-admin" } });
-    await installChart(cluster, CHART, operatorNs, { admissionPolicy: policy });
+    const notes = await release("install", operatorNs, { admissionPolicy: policy });
     try {
+      assert.match(notes, /Creating a Performer is running a pod/);
       await untilProbe(plain, forbiddenSa, true);
 
       await t.step("defaults: only the default service account, no Secrets", async () => {
@@ -268,14 +273,17 @@ Deno.test(
       });
 
       await t.step("with watchNamespace, only that namespace is checked", async () => {
-        await upgrade(cluster, operatorNs, { admissionPolicy: policy, watchNamespace: listed });
+        await release("upgrade", operatorNs, { admissionPolicy: policy, watchNamespace: listed });
         await untilProbe(plain, forbiddenSa, false);
         await expectAdmitted(plain, performer("unwatched", envSecret(EXECUTOR_KEY_SECRET)));
         await expectDenied(listed, forbiddenSa, /serviceAccountName "executor-admin"/);
       });
 
       await t.step("admissionPolicy.enabled false: no policy", async () => {
-        await upgrade(cluster, operatorNs, { admissionPolicy: { ...policy, enabled: false } });
+        const notes = await release("upgrade", operatorNs, {
+          admissionPolicy: { ...policy, enabled: false },
+        });
+        assert.match(notes, /WARNING: admissionPolicy.enabled is false/);
         await untilProbe(listed, forbiddenSa, false);
         await expectAdmitted(listed, forbiddenSa);
         const left = await kubectl(cluster, ["get", "validatingadmissionpolicies", "-o", "name"]);
