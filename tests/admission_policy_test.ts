@@ -20,6 +20,7 @@ import { eventually } from "./fixture/eventually.ts";
 import {
   chartPath,
   helmOk,
+  installChart,
   only,
   renderChart,
   uninstallChart,
@@ -45,6 +46,11 @@ function performer(name: string, spec: Spec = {}): Record<string, unknown> {
     metadata: { name },
     spec: { avsAddress: TEST_AVS, image: "ghcr.io/example/hello:v1", ...spec },
   };
+}
+
+/** A Performer the chart's default limits refuse: it names a service account. */
+function forbiddenProbe(): Record<string, unknown> {
+  return performer("probe", { config: { serviceAccountName: "executor-admin" } });
 }
 
 function envSecret(secret: string): Spec {
@@ -82,11 +88,19 @@ async function grantPerformers(cluster: TestCluster, ns: string): Promise<void> 
   await kubectl(cluster, ["apply", "-f", "-"], rbac.map((o) => YAML.stringify(o)).join("---\n"));
 }
 
-/** Runs kubectl as USER of `ns`; returns the API server's refusal, or undefined when accepted. */
-async function asUser(ns: string, args: string[], stdin?: string): Promise<string | undefined> {
+/**
+ * Runs kubectl in `ns` as USER of `ns` (or as `user`); returns the API server's refusal, or
+ * undefined when accepted.
+ */
+async function asUser(
+  ns: string,
+  args: string[],
+  stdin?: string,
+  user = `system:serviceaccount:${ns}:${USER}`,
+): Promise<string | undefined> {
   try {
     await kubectl(await testCluster(), [
-      `--as=system:serviceaccount:${ns}:${USER}`,
+      `--as=${user}`,
       "--namespace",
       ns,
       ...args,
@@ -98,14 +112,9 @@ async function asUser(ns: string, args: string[], stdin?: string): Promise<strin
   }
 }
 
-/** Creates a Performer as USER (or only asks, with dryRun); the refusal, or undefined. */
-function create(
-  ns: string,
-  object: Record<string, unknown>,
-  dryRun = false,
-): Promise<string | undefined> {
-  const args = ["create", ...(dryRun ? ["--dry-run=server"] : []), "-f", "-"];
-  return asUser(ns, args, JSON.stringify(object));
+/** Creates a Performer as USER; the refusal, or undefined. */
+function create(ns: string, object: Record<string, unknown>): Promise<string | undefined> {
+  return asUser(ns, ["create", "-f", "-"], JSON.stringify(object));
 }
 
 async function expectDenied(ns: string, object: Record<string, unknown>, message: RegExp) {
@@ -125,10 +134,16 @@ async function expectAdmitted(ns: string, object: Record<string, unknown>) {
  * or changed policy a moment after it is written. Polls a server-side dry run of a probe
  * Performer (nothing is created) until it is refused (or admitted) as expected.
  */
-async function untilProbe(ns: string, probe: Record<string, unknown>, refused: boolean) {
+async function untilProbe(
+  ns: string,
+  probe: Record<string, unknown>,
+  refused: boolean,
+  user?: string,
+) {
   const started = Date.now();
   await eventually(async () => {
-    const refusal = await create(ns, probe, true);
+    const args = ["create", "--dry-run=server", "-f", "-"];
+    const refusal = await asUser(ns, args, JSON.stringify(probe), user);
     assert.equal(refusal !== undefined, refused, `probe in ${ns}: ${refusal ?? "admitted"}`);
   }, POLICY_SYNC);
   console.error(
@@ -177,7 +192,7 @@ Deno.test(
         },
       },
     };
-    const forbiddenSa = performer("probe", { config: { serviceAccountName: "executor-admin" } });
+    const forbiddenSa = forbiddenProbe();
     const notes = await release("install", operatorNs, { admissionPolicy: policy });
     try {
       assert.match(notes, /Creating a Performer is running a pod/);
@@ -328,3 +343,32 @@ Deno.test("the policy reads every field of the Performer schema that names a Sec
     ]
   ) assert.ok(text.includes(read), `the policy does not read ${read}`);
 });
+
+Deno.test(
+  "with both charts' defaults, the executor cannot get a performer to mount its key Secret",
+  OPTS,
+  async () => {
+    const cluster = await testCluster();
+    const operatorNs = await freshNamespace(cluster, "keys-operator");
+    const ns = await freshNamespace(cluster, "keys-executor");
+    const performers = `${ns}-performers`;
+    await release("install", operatorNs, {});
+    await installChart(cluster, "hourglass-executor", ns);
+    try {
+      const executor = `system:serviceaccount:${ns}:hourglass-executor`;
+      const asExecutor = (where: string, object: Record<string, unknown>) =>
+        asUser(where, ["create", "-f", "-"], JSON.stringify(object), executor);
+      await untilProbe(performers, forbiddenProbe(), true, executor);
+      // Not in the release namespace, where the key Secret is: no rights there at all.
+      const here = await asExecutor(ns, performer("key", envSecret(EXECUTOR_KEY_SECRET)));
+      assert.match(here ?? "admitted", /forbidden: User .* cannot create resource "performers"/);
+      // In the performer namespace: a Performer naming a Secret is refused by the policy.
+      const there = await asExecutor(performers, performer("key", envSecret(EXECUTOR_KEY_SECRET)));
+      assert.match(there ?? "admitted", /secretKeyRef names Secret\(s\) hourglass-executor/);
+      assert.equal(await asExecutor(performers, performer("hello")), undefined);
+    } finally {
+      await uninstallChart(cluster, "hourglass-executor", ns);
+      await uninstallChart(cluster, CHART, operatorNs);
+    }
+  },
+);
