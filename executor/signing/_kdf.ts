@@ -3,7 +3,9 @@
  *
  * Parameters come from untrusted files, so they are validated and bounded before use: an
  * unbounded scrypt `n` or PBKDF2 `c` in a keystore would otherwise let a file stall start-up or
- * exhaust memory.
+ * exhaust memory. Scrypt's memory (128·n·r bytes) is capped by {@linkcode scryptMemoryCap}: half
+ * the process's cgroup memory limit, so that decrypting a key at start-up cannot get the pod
+ * OOM-killed; scrypt derivations run one at a time, so two keystores never add up.
  * @module
  */
 
@@ -13,7 +15,9 @@ import { KeystoreError } from "./errors.ts";
 
 /** Derived key length both formats use: 16 bytes AES key ‖ 16 bytes MAC/checksum key. */
 export const DERIVED_KEY_LENGTH = 32;
-const MAX_SCRYPT_MEMORY = 1024 ** 3; // 1 GiB; geth's "standard" n = 2^18, r = 8 needs 256 MiB
+/** The scrypt memory cap without a cgroup limit: 1 GiB (geth's standard n = 2^18, r = 8: 256 MiB). */
+const MAX_SCRYPT_MEMORY = 1024 ** 3;
+const MiB = 2 ** 20;
 const MAX_PBKDF2_ITERATIONS = 10_000_000;
 
 /** The KDFs both keystore formats name. */
@@ -130,12 +134,66 @@ export async function sealSecret(
   }
 }
 
+/** How much memory scrypt may use, and why that much (for the error that refuses more). */
+export interface ScryptMemoryCap {
+  bytes: number;
+  /** E.g. "half of the memory limit 1024 MiB in /sys/fs/cgroup/memory.max". */
+  reason: string;
+}
+
+/** cgroup v2, then v1: the files that hold the memory limit of the process's own cgroup. */
+const CGROUP_LIMIT_FILES = [
+  "/sys/fs/cgroup/memory.max",
+  "/sys/fs/cgroup/memory/memory.limit_in_bytes",
+];
+
+/**
+ * The scrypt memory cap: half the cgroup memory limit (the other half for the runtime, its heap
+ * and the rest of the executor: a bare Deno peaks at 128·n·r + ~50 MiB while deriving), at most
+ * 1 GiB; 1 GiB where no limit is set or readable. The chart's 1Gi limit gives 512 MiB: geth's
+ * and the EigenLayer CLI's standard n = 2^18, r = 8 (256 MiB) fits, n = 2^20 does not.
+ * `read` returns a file's text or undefined (tests pass their own).
+ */
+export function scryptMemoryCap(
+  read: (path: string) => string | undefined = readOptional,
+): ScryptMemoryCap {
+  for (const path of CGROUP_LIMIT_FILES) {
+    const text = read(path)?.trim();
+    if (text === undefined) continue;
+    const limit = /^\d+$/.test(text) ? Number(text) : Infinity; // "max": no limit
+    // cgroup v1 writes "no limit" as a huge page-aligned number (2^63 − 4096).
+    if (!Number.isSafeInteger(limit) || limit / 2 >= MAX_SCRYPT_MEMORY) break;
+    return {
+      bytes: Math.floor(limit / 2),
+      reason: `half of the memory limit ${mib(limit)} in ${path}`,
+    };
+  }
+  return { bytes: MAX_SCRYPT_MEMORY, reason: "the executor's maximum" };
+}
+
+function readOptional(path: string): string | undefined {
+  try {
+    return Deno.readTextFileSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+let defaultCap: ScryptMemoryCap | undefined;
+
+/** Options of {@linkcode deriveKey}. */
+export interface DeriveKeyOptions {
+  /** The scrypt memory cap; {@linkcode scryptMemoryCap} of this process by default. */
+  scryptCap?: ScryptMemoryCap;
+}
+
 /** Derives the 32-byte key with the named KDF and its (untrusted) parameters. */
 export async function deriveKey(
   kdf: unknown,
   params: unknown,
   password: Uint8Array,
   label: string,
+  options: DeriveKeyOptions = {},
 ): Promise<Uint8Array> {
   const at = `Cannot decrypt keystore ${label}`;
   if (typeof params !== "object" || params === null) {
@@ -147,7 +205,10 @@ export async function deriveKey(
   }
   const salt = field(() => hexToBytes(p.salt as string, "salt"), at);
   if (salt.length === 0) throw new KeystoreError("KeystoreMalformed", `${at}: salt is empty`);
-  if (kdf === "scrypt") return await scryptKey(password, salt, scryptParams(p, at));
+  if (kdf === "scrypt") {
+    const cap = options.scryptCap ?? (defaultCap ??= scryptMemoryCap());
+    return await scryptKey(password, salt, scryptParams(p, at, cap));
+  }
   if (kdf === "pbkdf2") return await pbkdf2Key(password, salt, pbkdf2Iterations(p, at));
   throw new KeystoreError(
     "KeystoreUnsupported",
@@ -155,19 +216,28 @@ export async function deriveKey(
   );
 }
 
+// The derivation running now: the next one waits for it, so two keystores loaded at once
+// (ECDSA and BLS, as loadSigningKeys does) never hold their scrypt memory together. It costs no
+// time: noble's scrypt runs on this one thread either way.
+let scryptQueue: Promise<unknown> = Promise.resolve();
+
 /** Scrypt through noble's async variant, which yields to the event loop while it works. */
-export async function scryptKey(
+export function scryptKey(
   password: Uint8Array,
   salt: Uint8Array,
   params: ScryptParams,
 ): Promise<Uint8Array> {
-  return await scryptAsync(password, salt, {
-    N: params.n,
-    r: params.r,
-    p: params.p,
-    dkLen: DERIVED_KEY_LENGTH,
-    maxmem: MAX_SCRYPT_MEMORY + 128 * params.r * (params.p + 1),
-  });
+  const run = scryptQueue.then(() =>
+    scryptAsync(password, salt, {
+      N: params.n,
+      r: params.r,
+      p: params.p,
+      dkLen: DERIVED_KEY_LENGTH,
+      maxmem: MAX_SCRYPT_MEMORY + 128 * params.r * (params.p + 1),
+    })
+  );
+  scryptQueue = run.catch(() => {});
+  return run;
 }
 
 /** PBKDF2-HMAC-SHA256 through WebCrypto (native, far faster than JS for 262144 rounds). */
@@ -224,7 +294,7 @@ export function field<T>(parse: () => T, at: string): T {
   }
 }
 
-function scryptParams(p: Record<string, unknown>, at: string): ScryptParams {
+function scryptParams(p: Record<string, unknown>, at: string, cap: ScryptMemoryCap): ScryptParams {
   const { n, r, p: parallel } = p;
   const valid = isInt(n) && n >= 2 && (n & (n - 1)) === 0 && isInt(r) && r >= 1 && r <= 32 &&
     isInt(parallel) && parallel >= 1 && parallel <= 16;
@@ -234,8 +304,15 @@ function scryptParams(p: Record<string, unknown>, at: string): ScryptParams {
       `${at}: scrypt needs n a power of two ≥ 2, 1 ≤ r ≤ 32 and 1 ≤ p ≤ 16`,
     );
   }
-  if (128 * n * r > MAX_SCRYPT_MEMORY) {
-    throw new KeystoreError("KeystoreUnsupported", `${at}: scrypt n·r would need more than 1 GiB`);
+  const needed = 128 * n * r;
+  if (needed > cap.bytes) {
+    throw new KeystoreError(
+      "KeystoreUnsupported",
+      `${at}: scrypt n=${n}, r=${r}, p=${parallel} needs ${mib(needed)} of memory, more than ` +
+        `the ${mib(cap.bytes)} allowed (${cap.reason}); re-encrypt the key with lighter ` +
+        `parameters (geth's and the EigenLayer CLI's standard n=262144, r=8, p=1 needs ` +
+        `256 MiB; light n=4096, r=8, p=6 needs 4 MiB), or raise the memory limit`,
+    );
   }
   return { n, r, p: parallel };
 }
@@ -258,4 +335,10 @@ function pbkdf2Iterations(p: Record<string, unknown>, at: string): number {
 
 function isInt(v: unknown): v is number {
   return typeof v === "number" && Number.isSafeInteger(v);
+}
+
+/** Bytes as MiB, or GiB from 1 GiB on ("256 MiB", "1 GiB", "1024 GiB"). */
+function mib(bytes: number): string {
+  const [size, unit] = bytes >= 1024 * MiB ? [bytes / (1024 * MiB), "GiB"] : [bytes / MiB, "MiB"];
+  return `${Number.isInteger(size) ? size : size.toFixed(1)} ${unit}`;
 }
