@@ -112,6 +112,9 @@ export async function executeSubmission(
     if (!(await deps.processed.claim(task.taskId))) {
       throw new TaskError("AlreadyExists", `Task ${task.taskId} was already received`);
     }
+    // And after it: a claim that took long to commit (a slow store) must still have landed
+    // inside the window for the replay argument (validate.ts) to hold.
+    await recheckAfterClaim(deps, task);
     return await runClaimed(deps, task, scheme, { deadline, signal: options.signal });
   } finally {
     release();
@@ -146,6 +149,18 @@ async function runClaimed(
     throw new TaskError("Internal", `Task ${task.taskId} failed: ${(err as Error).message}`, {
       cause: err,
     });
+  }
+}
+
+/** The replay window once more, after the claim; out of it, the claim is released unused. */
+async function recheckAfterClaim(deps: TaskDeps, task: TaskSubmissionMessage): Promise<void> {
+  try {
+    checkReferenceTimestamp(task.referenceTimestamp, deps.replay);
+  } catch (err) {
+    // The task never reaches the performer. If the store cannot release it now, the id stays
+    // claimed until it expires: a later copy is refused either way, being older still.
+    await deps.processed.release(task.taskId).catch(() => {});
+    throw err;
   }
 }
 

@@ -437,3 +437,23 @@ Deno.test("replay window: checked again after authorize, right before the claim"
   assert.equal(await deps.processed.state(t.taskId), undefined, "not claimed");
   assert.deepEqual(calls, []);
 });
+
+Deno.test("replay window: checked once the claim has committed; out of it, the claim is released", async () => {
+  const { deps, calls, clock } = await clocked(RETENTION, T0);
+  const { maxAgeMs } = replayWindow(RETENTION);
+  // A slow store: the claim commits 5 s later (within the task's deadline), after the window.
+  const claim = deps.processed.claim;
+  deps.processed = {
+    ...deps.processed,
+    claim: (id) => {
+      clock.ms += 5_000;
+      return claim(id);
+    },
+  };
+  const t = task({ referenceTimestamp: (T0 - maxAgeMs + 2_000) / 1000 });
+  const err = await failure(executeSubmission(deps, t, { signal }));
+  assert.equal(err.code, "FailedPrecondition");
+  assert.match(err.message, /is 167h54m3s old/);
+  assert.equal(await deps.processed.state(t.taskId), undefined, "released");
+  assert.deepEqual(calls, [], "never ran");
+});

@@ -53,7 +53,7 @@ export interface ReplayWindow {
 
 /** The most a reference timestamp may be ahead of this executor's clock (clock skew). */
 export const MAX_FUTURE_SKEW_MS = 5 * 60_000;
-/** The most the window keeps back for the time between this check and the claim. */
+/** The most the window keeps back as slack below the retention (see replayWindow). */
 const MAX_CLAIM_MARGIN_MS = 60_000;
 
 /**
@@ -61,14 +61,15 @@ const MAX_CLAIM_MARGIN_MS = 60_000;
  * skew = min(5 min, R/4), margin = min(1 min, R/4) and maxAge = R − skew − margin (168h →
  * 167h54m; the 1m minimum → 30 s).
  *
- * Why this never runs a submission twice while its claim might have expired: a claim made at
- * t1 lives at least until t1 + R (`processed_tasks.ts` writes it with `expireIn: R`, finishing
- * only rewrites it later, and Deno KV never deletes early). The first run was accepted at
- * t1 − ε ≥ r − skew (the future bound), so t1 ≥ r − skew. A replay is accepted only while
- * now ≤ r + maxAge = r + R − skew − margin ≤ t1 + R − margin, and the pipeline checks again
- * right before its claim, so the replay's claim comes before t1 + R: the first claim is still
- * there and the replay gets ALREADY_EXISTS. (A store lost with its claims — persistence off and
- * a restart — is outside this argument: the chart warns about it.)
+ * Why this never runs a submission twice while its claim might have expired: a claim committed
+ * at t1 lives at least until t1 + R (`processed_tasks.ts` writes it with `expireIn: R`, finishing
+ * only rewrites it later, and Deno KV never deletes early). The first run passed the future
+ * bound before its claim, so t1 ≥ r − skew. The pipeline checks the window before the claim and
+ * again once the claim has committed (a slow store may take until the task's deadline), so a
+ * replay runs only if its claim committed at t2 ≤ r + maxAge = r + R − skew − margin ≤
+ * t1 + R − margin < t1 + R: the first claim was still there, and the replay's claim failed
+ * (ALREADY_EXISTS). The margin is slack for the clock reads in between. (A store lost with its
+ * claims — persistence off and a restart — is outside this argument: the chart warns about it.)
  */
 export function replayWindow(retentionMs: number): { maxAgeMs: number; skewMs: number } {
   if (!(retentionMs > 0)) throw new RangeError(`retentionMs must be > 0, got ${retentionMs}`);
