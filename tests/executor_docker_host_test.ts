@@ -1,6 +1,7 @@
 /**
  * Docker host credentials end to end (issue 11): the executor process with `user:password@`
- * in docker.host, or in DOCKER_HOST, and no engine behind it. Whatever it prints while the
+ * in docker.host (the file, or its EXECUTOR_DOCKER_HOST override), or in DOCKER_HOST, and no
+ * engine behind it. Whatever it prints while the
  * engine is unreachable (logs, errors) and serves on /metrics names the engine without the
  * password.
  */
@@ -15,7 +16,7 @@ import { executorConfig } from "./fixture/executor.ts";
 const ROOT = new URL("../", import.meta.url).pathname;
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
-for (const where of ["docker.host", "DOCKER_HOST"] as const) {
+for (const where of ["docker.host", "EXECUTOR_DOCKER_HOST", "DOCKER_HOST"] as const) {
   Deno.test(
     `a password in ${where} is never printed while the engine is unreachable`,
     opts,
@@ -26,7 +27,9 @@ for (const where of ["docker.host", "DOCKER_HOST"] as const) {
       const { config, configPath } = await executorConfig((c) => {
         c.docker = where === "docker.host" ? { host: url } : {};
       });
-      const env = { ...Deno.env.toObject(), DOCKER_HOST: where === "DOCKER_HOST" ? url : "" };
+      const env: Record<string, string> = { ...Deno.env.toObject(), DOCKER_HOST: "" };
+      delete env.EXECUTOR_DOCKER_HOST; // even empty, it would override docker.host
+      if (where !== "docker.host") env[where] = url;
       const executor = spawnDeno([
         "run",
         ...EXECUTOR_PERMISSIONS,
