@@ -49,6 +49,15 @@ function report(fault: string, ms: number, detail = ""): void {
 
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Polls `done` every `everyMs` until it holds; fails naming `what` after `timeoutMs`. */
+async function until(done: () => boolean, what: string, timeoutMs: number, everyMs = 20) {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    assert.ok(Date.now() < deadline, `still waiting for ${what} after ${timeoutMs} ms`);
+    await delay(everyMs);
+  }
+}
+
 /** Runs `fn` over `items`, at most `concurrency` at a time. */
 async function pool<T>(
   items: readonly T[],
@@ -189,7 +198,7 @@ Deno.test(
       const t0 = Date.now();
       const creating = pool(names, 16, (n) => createPerformer(cluster, ns, n));
       // Mid-reconcile: the operator has begun (pods exist) and not finished.
-      while (view.allPods().length < 5) await delay(20);
+      await until(() => view.allPods().length >= 5, "the first 5 pods", 30_000);
       await creating;
       const settledBefore = names.length - view.unsettledAll(names, HELLO_IMAGE).length;
       // SIGTERM; kube-apiserver drains its requests (watches too) and may take until the SIGKILL
@@ -205,11 +214,19 @@ Deno.test(
         ((goneAt - stoppedAt) / 1000).toFixed(1)
       } s)`;
 
+      // The operator's part (every pod and Service there) and then Ready (the node's part too).
+      // A restarted operator has a new identity and, as client-go's, waits a full lease (15 s)
+      // from when it first reads the old leader's Lease; its informers back off up to 30 s.
+      let childrenAt: number | undefined;
+      const children = setInterval(() => {
+        if (view.withoutChildren(names).length === 0) childrenAt ??= Date.now();
+      }, 50);
       const settledAt = await waitSettled(view, names, {
         image: HELLO_IMAGE,
         timeoutMs: 90_000,
         alive: () => deployment.failure && `the operator's restart failed: ${deployment.failure}`,
       });
+      clearInterval(children);
       const recovery = settledAt - backAt;
       const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
       const exits = deployment.exits.map((e) =>
@@ -220,7 +237,10 @@ Deno.test(
         "api-server-stop",
         recovery,
         `50 Performers, ${settledBefore} settled at the stop, API server down ${downS}; ` +
-          `operator: ${exits.length === 0 ? "stayed up" : exits.join("; ")}`,
+          `operator: ${exits.length === 0 ? "stayed up" : exits.join("; ")}; every pod and ` +
+          `Service there ${
+            childrenAt ? s(childrenAt - backAt) : "?"
+          } after the API server was back`,
       );
       // Leader election: an operator that cannot renew its Lease within the renew deadline
       // (10 s) exits 1 by design, and its Deployment starts it again. Any other end is a crash.
@@ -264,9 +284,8 @@ Deno.test(
       const sampled = view.sampleServing(names);
       const patching = pool(names, 16, (n) => patchSpec(cluster, ns, n, { image: IMAGE_V2 }));
       // Mid-wave: the first pod of the new image exists.
-      while (!view.allPods().some((p) => p.spec?.containers[0]?.image === IMAGE_V2)) {
-        await delay(10);
-      }
+      const upgrading = () => view.allPods().some((p) => p.spec?.containers[0]?.image === IMAGE_V2);
+      await until(upgrading, "the first pod of the new image", 30_000, 5);
       await operator.kill();
       const killedAt = Date.now();
       const upgradedAtKill = names.length - view.unsettledAll(names, IMAGE_V2).length;
