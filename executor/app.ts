@@ -27,7 +27,7 @@ import { startChainMode } from "./chain/chain_mode.ts";
 import { createExecutorMetrics } from "./metrics.ts";
 import { AvsDeployer } from "./performer/avs_deployer.ts";
 import { createRuntime } from "./performer/factory.ts";
-import { type InstanceInfo, PerformerLifecycle } from "./performer/lifecycle.ts";
+import { DeployError, type InstanceInfo, PerformerLifecycle } from "./performer/lifecycle.ts";
 import type { ArtifactDeployment } from "./server/deploy_artifact.ts";
 import { ManagementAuth } from "./server/management_auth.ts";
 import { managementServiceHandlers } from "./server/management_service.ts";
@@ -134,13 +134,26 @@ export async function startExecutor(
         : null,
       log,
       deployArtifact: async (request: ArtifactDeployment): Promise<InstanceInfo> => {
+        const isNew = !registry.has(request.avsAddress);
         const { config: avs, created } = await registry.ensure(request.avsAddress, request.image);
         if (created) {
           log("info", "DeployArtifact for a new AVS: serving it with avsDefaults", {
             avs: avs.avsAddress,
           });
         }
-        return await deployer.deploy(avs, request.image, request);
+        try {
+          return await deployer.deploy(avs, request.image, request);
+        } catch (err) {
+          // A refused first deploy (bad env, image pull…) must not leave its new AVS behind:
+          // served with no performer it answered tasks instead of NOT_FOUND, held /readyz at 503
+          // and was deployed again at every start (tests/executor_grpc_fuzz_test.ts). A
+          // concurrent deploy of the same AVS that is still running keeps it.
+          const inProgress = err instanceof DeployError && err.reason === "DeployInProgress";
+          if (isNew && !inProgress && !lifecycle.hasCurrent(avs.avsAddress)) {
+            await registry.forget(avs.avsAddress);
+          }
+          throw err;
+        }
       },
     }, proto.ExecutorManagementService.service),
   };

@@ -106,6 +106,19 @@ export class AvsRegistry {
     return this.#entries.get(avsAddress.toLowerCase()) ?? this.#add(config, true);
   }
 
+  /**
+   * Forgets an AVS DeployArtifact created (configured ones stay), from memory and the store:
+   * for a first deploy that failed, so that no AVS without a performer is left served.
+   */
+  async forget(avsAddress: string): Promise<boolean> {
+    const key = avsAddress.toLowerCase();
+    if (!this.#entries.get(key)?.created) return false;
+    this.#entries.delete(key);
+    this.taskSettings.delete(key);
+    await this.#kv.delete([...STORE_PREFIX, key]);
+    return true;
+  }
+
   #add(config: AvsPerformerConfig, created: boolean): AvsEntry {
     const key = config.avsAddress.toLowerCase();
     const entry = { config, created };
