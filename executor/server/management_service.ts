@@ -34,6 +34,14 @@ export interface ManagementDeps {
 
 type Handler = (request: Record<string, unknown>) => Promise<unknown>;
 
+/** Longest caller-given value an error message or log line carries; callers may send anything. */
+const MAX_ECHOED = 200;
+
+function clip(value: unknown): string {
+  const text = String(value ?? "");
+  return text.length > MAX_ECHOED ? `${text.slice(0, MAX_ECHOED)}…(${text.length} chars)` : text;
+}
+
 /** Handlers of ExecutorManagementService, given its service definition (for request bytes). */
 export function managementServiceHandlers(
   deps: ManagementDeps,
@@ -56,8 +64,10 @@ export function managementServiceHandlers(
     },
     RemovePerformer: async (req) => {
       const removed = await deps.lifecycle.remove(req.performerId as string);
-      if (!removed) throw new TaskError("NotFound", `No performer ${req.performerId}`);
-      return { success: true, message: `Performer ${req.performerId} removed` };
+      // Clipped: the id is the caller's (before, a 10,000-character id came back whole in the
+      // answer and in the executor's log line; tests/executor_grpc_fuzz_test.ts).
+      if (!removed) throw new TaskError("NotFound", `No performer ${clip(req.performerId)}`);
+      return { success: true, message: `Performer ${clip(req.performerId)} removed` };
     },
   };
   const impl: grpc.UntypedServiceImplementation = {
@@ -104,7 +114,10 @@ export function managementServiceHandlers(
       })().then(
         (res) => callback(null, res),
         (err) => {
-          deps.log?.("warn", "management call failed", { method, error: (err as Error).message });
+          deps.log?.("warn", "management call failed", {
+            method,
+            error: clip((err as Error).message),
+          });
           callback(toServiceError(err));
         },
       );

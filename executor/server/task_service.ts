@@ -16,9 +16,12 @@ export type TaskObserver = (avs: string, status: string, seconds: number) => voi
 /** Longest id or address a log line carries; callers may send anything. */
 const MAX_LOGGED = 80;
 
-function clip(value: unknown): string {
+/** Longest error message a log line carries. */
+const MAX_LOGGED_ERROR = 500;
+
+function clip(value: unknown, max = MAX_LOGGED): string {
   const text = String(value ?? "");
-  return text.length > MAX_LOGGED ? `${text.slice(0, MAX_LOGGED)}…(${text.length} chars)` : text;
+  return text.length > max ? `${text.slice(0, max)}…(${text.length} chars)` : text;
 }
 
 /** Handlers of ExecutorService. */
@@ -64,7 +67,8 @@ export function taskServiceHandlers(
             taskId: clip(task.taskId),
             avs: clip(task.avsAddress),
             status,
-            error: err.message,
+            // A performer's error can carry what the task's payload said (hello echoes it).
+            error: clip(err.message, MAX_LOGGED_ERROR),
           });
           callback(toServiceError(err));
         },
