@@ -283,8 +283,11 @@ Deno.test(
     try {
       const names = Array.from({ length: 20 }, (_, i) => `w${String(i).padStart(2, "0")}`);
       const t0 = Date.now();
+      // The sampler sees a Service without a Ready pod when there is one: while they are created.
+      const duringCreation = view.sampleServing(names);
       await pool(names, 16, (n) => createPerformer(cluster, ns, n));
       await waitSettled(view, names, { image: HELLO_IMAGE, timeoutMs: 60_000 });
+      assert.ok(duringCreation().without > 0, "the sampler sees moments without a Ready pod");
 
       const sampled = view.sampleServing(names);
       const patching = pool(names, 16, (n) => patchSpec(cluster, ns, n, { image: IMAGE_V2 }));
