@@ -64,6 +64,10 @@ export interface InformerOptions<T extends k8s.KubernetesObject> {
   backoff?: Backoff;
   /** How long a watch request may wait for the server's answer (default 30 s). */
   connectTimeoutMs?: number;
+  /** An index of the cache (`ReadonlyStore.byIndex`), e.g. pods by their owner's name. */
+  index?: (obj: T) => string | undefined;
+  /** Applied to every object before it is cached, e.g. to drop fields nobody reads. */
+  transform?: (obj: T) => T;
 }
 
 /** A watch that ends sooner than this without an error is treated as a failure. */
@@ -74,9 +78,9 @@ const MIN_WATCH_MS = 1000;
  * writer; a controller reports its own writes' results through the `WriteRecorder` methods.
  */
 export class Informer<T extends k8s.KubernetesObject> implements WriteRecorder<T> {
-  readonly #store = new Store<T>();
+  readonly #store: Store<T>;
   /** The cache, read-only. */
-  readonly store: ReadonlyStore<T> = this.#store.view;
+  readonly store: ReadonlyStore<T>;
   readonly #options: InformerOptions<T>;
   readonly #handlers: ((event: InformerEvent<T>) => void)[] = [];
   readonly #synced = Promise.withResolvers<void>();
@@ -89,6 +93,8 @@ export class Informer<T extends k8s.KubernetesObject> implements WriteRecorder<T
 
   constructor(options: InformerOptions<T>) {
     this.#options = options;
+    this.#store = new Store<T>({ index: options.index, transform: options.transform });
+    this.store = this.#store.view;
   }
 
   /** Registers a handler for changes (call before `start`). */

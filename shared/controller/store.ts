@@ -6,6 +6,11 @@
  * controller's writer reports the object an API write returned, so the next reconcile does not
  * act on a cache older than its own write (e.g. create a pod a second time because the pod's
  * ADDED event has not arrived yet).
+ *
+ * Two options keep a large cache cheap (client-go has both): an `index` (objects by one derived
+ * value, e.g. the owner's name, so a reconcile finds its children without scanning every object)
+ * and a `transform` applied to every object before it is stored (e.g. dropping `managedFields`
+ * and fields no reader uses, which is most of a pod's size).
  * @module
  */
 
@@ -33,6 +38,16 @@ export interface ReadonlyStore<T extends k8s.KubernetesObject> {
   list(filter?: (obj: T) => boolean): T[];
   /** Number of cached objects. */
   readonly size: number;
+  /** The objects whose index value (`StoreOptions.index`) is `value`; empty without an index. */
+  byIndex(value: string): T[];
+}
+
+/** Options of a store. */
+export interface StoreOptions<T> {
+  /** A derived value to look objects up by (`byIndex`); undefined leaves an object out. */
+  index?: (obj: T) => string | undefined;
+  /** Applied to every object before it is stored (must keep metadata name, namespace, rv). */
+  transform?: (obj: T) => T;
 }
 
 /** Where a controller reports what its own API writes returned (read-your-writes). */
@@ -48,9 +63,15 @@ export interface WriteRecorder<T extends k8s.KubernetesObject> {
 /** A cache of objects of one kind; its owner writes, readers get `view`. */
 export class Store<T extends k8s.KubernetesObject> implements ReadonlyStore<T>, WriteRecorder<T> {
   readonly #items = new Map<string, T>();
+  readonly #index = new Map<string, Map<string, T>>();
+  readonly #options: StoreOptions<T>;
   #synced = false;
   /** This store for readers: lookups only, whatever it is cast to. */
   readonly view: ReadonlyStore<T> = readonlyView(this);
+
+  constructor(options: StoreOptions<T> = {}) {
+    this.#options = options;
+  }
 
   /** Whether a full list has been loaded. */
   get synced(): boolean {
@@ -73,6 +94,39 @@ export class Store<T extends k8s.KubernetesObject> implements ReadonlyStore<T>, 
     return this.#items.size;
   }
 
+  /** The objects whose index value is `value`. */
+  byIndex(value: string): T[] {
+    const bucket = this.#index.get(value);
+    return bucket ? [...bucket.values()] : [];
+  }
+
+  #set(key: string, obj: T): T {
+    const stored = this.#options.transform ? this.#options.transform(obj) : obj;
+    this.#unindex(key);
+    this.#items.set(key, stored);
+    const value = this.#options.index?.(stored);
+    if (value !== undefined) {
+      let bucket = this.#index.get(value);
+      if (!bucket) this.#index.set(value, bucket = new Map());
+      bucket.set(key, stored);
+    }
+    return stored;
+  }
+
+  #delete(key: string): void {
+    this.#unindex(key);
+    this.#items.delete(key);
+  }
+
+  #unindex(key: string): void {
+    const old = this.#items.get(key);
+    const value = old && this.#options.index?.(old);
+    if (value === undefined) return;
+    const bucket = this.#index.get(value);
+    bucket?.delete(key);
+    if (bucket?.size === 0) this.#index.delete(value);
+  }
+
   /** Replaces the whole content (after a list); returns the changes it implies. */
   replace(items: T[]): InformerEvent<T>[] {
     const events: InformerEvent<T>[] = [];
@@ -85,7 +139,7 @@ export class Store<T extends k8s.KubernetesObject> implements ReadonlyStore<T>, 
     }
     for (const [key, old] of this.#items) {
       if (!seen.has(key)) {
-        this.#items.delete(key);
+        this.#delete(key);
         events.push({ type: "DELETED", object: old });
       }
     }
@@ -100,8 +154,8 @@ export class Store<T extends k8s.KubernetesObject> implements ReadonlyStore<T>, 
     if (old && old.metadata?.resourceVersion === obj.metadata?.resourceVersion) {
       return undefined;
     }
-    this.#items.set(key, obj);
-    return old ? { type: "MODIFIED", object: obj, old } : { type: "ADDED", object: obj };
+    const stored = this.#set(key, obj);
+    return old ? { type: "MODIFIED", object: stored, old } : { type: "ADDED", object: stored };
   }
 
   /** Removes an object; returns the event, or undefined if it was not cached. */
@@ -109,7 +163,7 @@ export class Store<T extends k8s.KubernetesObject> implements ReadonlyStore<T>, 
     const key = objectKey(obj);
     const old = this.#items.get(key);
     if (!old) return undefined;
-    this.#items.delete(key);
+    this.#delete(key);
     return { type: "DELETED", object: obj };
   }
 
@@ -121,7 +175,7 @@ export class Store<T extends k8s.KubernetesObject> implements ReadonlyStore<T>, 
   recordWrite(obj: T): void {
     const old = this.#items.get(objectKey(obj));
     if (old && isNewer(old.metadata?.resourceVersion, obj.metadata?.resourceVersion)) return;
-    this.#items.set(objectKey(obj), obj);
+    this.#set(objectKey(obj), obj);
   }
 
   /**
@@ -134,7 +188,7 @@ export class Store<T extends k8s.KubernetesObject> implements ReadonlyStore<T>, 
 
   /** Records that a write deleted an object outright. */
   recordDelete(key: string): void {
-    this.#items.delete(key);
+    this.#delete(key);
   }
 }
 
@@ -148,6 +202,7 @@ function readonlyView<T extends k8s.KubernetesObject>(store: Store<T>): Readonly
     },
     get: (key: string) => store.get(key),
     list: (filter?: (obj: T) => boolean) => store.list(filter),
+    byIndex: (value: string) => store.byIndex(value),
   });
 }
 
