@@ -34,7 +34,8 @@ import { managementServiceHandlers } from "./server/management_service.ts";
 import { taskServiceHandlers } from "./server/task_service.ts";
 import { loadSigningKeys } from "./signing/keys.ts";
 import type { TaskDeps } from "./task/pipeline.ts";
-import { openStore, processedTasks } from "./task/processed_tasks.ts";
+import { processedTasks } from "./task/processed_tasks.ts";
+import { openCheckedStore } from "./store/open_store.ts";
 
 /** Options of the executor process. */
 export interface ExecutorOptions {
@@ -70,7 +71,13 @@ export async function startExecutor(
   const authWarning = managementAuthDisabledWarning(config);
   if (authWarning) log("warn", authWarning);
   await Deno.mkdir(resolvePath(options.baseDir, config.storage.path), { recursive: true });
-  const kv = await openStore(`${resolvePath(options.baseDir, config.storage.path)}/executor.kv`);
+  // Locked for this process, checked (a damaged file is a clear error, not a Deno panic) and
+  // written once, before anything else uses it.
+  const store = await openCheckedStore(
+    `${resolvePath(options.baseDir, config.storage.path)}/executor.kv`,
+    { log },
+  );
+  const kv = store.kv;
   const runtime = await createRuntime(config, {
     executorId: config.operator.address.toLowerCase(),
     log,
@@ -100,7 +107,7 @@ export async function startExecutor(
     ecdsaVerifier,
     avs: registry.taskSettings,
     keys,
-    processed: processedTasks(kv, config.storage.retention),
+    processed: processedTasks(kv, config.storage.retention, { health: store.health }),
     replay: { retentionMs: config.storage.retention },
     limits: registry.limits,
     runTask: lifecycle.runTask.bind(lifecycle),
@@ -170,8 +177,12 @@ export async function startExecutor(
   const endpoints: Endpoints = serveEndpoints({
     healthAddress: { hostname: host, port: config.httpPort },
     metricsAddress: { hostname: host, port: config.httpPort },
-    // Ready when every AVS has a performer in service.
-    readyz: () => registry.all().every((e) => lifecycle.hasCurrent(e.config.avsAddress)),
+    // Ready when the store takes a write (else the reason is the body) and every AVS has a
+    // performer in service.
+    readyz: async () => {
+      await store.health.probe();
+      return registry.all().every((e) => lifecycle.hasCurrent(e.config.avsAddress));
+    },
     renderMetrics: async () => ({
       body: await metrics.registry.metrics(),
       contentType: metrics.registry.contentType,
@@ -208,7 +219,7 @@ export async function startExecutor(
       });
       await endpoints.shutdown();
       chain?.stop();
-      kv.close();
+      store.close();
       log("info", "executor stopped");
     },
   };

@@ -16,6 +16,7 @@ import { signTaskResult } from "../signing/task_result.ts";
 import { SignatureError } from "../signing/errors.ts";
 import type { Logger } from "../../shared/runtime/log.ts";
 import type { ConcurrencyLimits } from "./concurrency.ts";
+import { StoreError } from "../store/errors.ts";
 import { TaskError } from "./errors.ts";
 import type { ProcessedTasks } from "./processed_tasks.ts";
 import {
@@ -109,9 +110,7 @@ export async function executeSubmission(
     );
   }
   try {
-    if (!(await deps.processed.claim(task.taskId))) {
-      throw new TaskError("AlreadyExists", `Task ${task.taskId} was already received`);
-    }
+    await claim(deps, task.taskId, deadline);
     // And after it: a claim that took long to commit (a slow store) must still have landed
     // inside the window for the replay argument (validate.ts) to hold.
     await recheckAfterClaim(deps, task);
@@ -119,6 +118,23 @@ export async function executeSubmission(
   } finally {
     release();
   }
+}
+
+/**
+ * Claims the id before anything runs, within the task's deadline: a store that is locked or
+ * failing fails the task with UNAVAILABLE, and the task never runs without a claim.
+ */
+async function claim(deps: TaskDeps, taskId: string, deadline: number): Promise<void> {
+  let claimed: boolean;
+  try {
+    claimed = await deps.processed.claim(taskId, { deadline });
+  } catch (err) {
+    if (!(err instanceof StoreError)) throw err;
+    throw new TaskError("Unavailable", `${err.message}; task ${taskId} was not run`, {
+      cause: err,
+    });
+  }
+  if (!claimed) throw new TaskError("AlreadyExists", `Task ${taskId} was already received`);
 }
 
 async function runClaimed(
@@ -138,16 +154,43 @@ async function runClaimed(
     }, options);
     ran = true;
     const result = sign(deps, task, output, scheme);
-    await deps.processed.finish(task.taskId, "done");
+    await record(deps, task.taskId, "done", options.deadline);
     return result;
   } catch (err) {
     // Once the performer may have run the task, the id stays claimed: tasks are not idempotent.
     const sent = ran || (err instanceof TaskError && err.reachedPerformer);
-    if (sent) await deps.processed.finish(task.taskId, "failed");
-    else await deps.processed.release(task.taskId);
+    await record(deps, task.taskId, sent ? "failed" : "released", options.deadline);
     if (err instanceof TaskError) throw err;
     throw new TaskError("Internal", `Task ${task.taskId} failed: ${(err as Error).message}`, {
       cause: err,
+    });
+  }
+}
+
+/** The least time the closing bookkeeping write gets, even when the task used all of its own. */
+const BOOKKEEPING_MS = 1_000;
+
+/**
+ * The closing bookkeeping of a claimed task: never what the aggregator is answered. When it
+ * fails, the signed result (or the task's own error) still goes back; the id stays claimed
+ * ("running") until the retention passes, so the task is still never run twice — a released
+ * claim that fails only means a retry of that id is refused.
+ */
+async function record(
+  deps: TaskDeps,
+  taskId: string,
+  outcome: "done" | "failed" | "released",
+  deadline: number,
+): Promise<void> {
+  const options = { deadline: Math.max(deadline, Date.now() + BOOKKEEPING_MS) };
+  try {
+    if (outcome === "released") await deps.processed.release(taskId, options);
+    else await deps.processed.finish(taskId, outcome, options);
+  } catch (err) {
+    deps.log?.("error", "cannot record a task's outcome in the store; the id stays claimed", {
+      taskId,
+      outcome,
+      error: (err as Error).message,
     });
   }
 }

@@ -21,6 +21,8 @@ import {
   type TaskState,
 } from "./processed_tasks.ts";
 import { replayWindow } from "./validate.ts";
+import { StoreError } from "../store/errors.ts";
+import { StoreHealth } from "../store/health.ts";
 
 const AVS = "0xCE2Ac75bE2E0951F1F7B288c7a6A9BfB6c331DC4";
 const operatorKey = EcdsaKey.fromHex("0x" + "11".repeat(32));
@@ -456,4 +458,62 @@ Deno.test("replay window: checked once the claim has committed; out of it, the c
   assert.match(err.message, /is 167h54m3s old/);
   assert.equal(await deps.processed.state(t.taskId), undefined, "released");
   assert.deepEqual(calls, [], "never ran");
+});
+
+Deno.test("when only the closing store write fails, the signed result still comes back", async () => {
+  const { deps, calls, processed } = await setup();
+  const logged: { msg: string; fields?: object }[] = [];
+  deps.log = (_level, msg, fields) => logged.push({ msg, fields });
+  deps.processed = {
+    ...deps.processed,
+    finish: () => Promise.reject(new StoreError("StoreUnavailable", "The store failed a write")),
+  };
+  const t = task();
+  const result = await executeSubmission(deps, t, { signal });
+  assert.equal(new TextDecoder().decode(result.output), "HI");
+  const digest = resultSignatureDigest({ scheme: "ecdsa", ecdsaVerifier: VERIFIER }, {
+    taskId: t.taskId,
+    output: result.output,
+    referenceTimestamp: t.referenceTimestamp,
+  });
+  assert.equal(recoverAddress(digest, result.resultSignature), operatorKey.address);
+  assert.equal(await processed.state(t.taskId), "running", "the claim stays");
+  assert.equal(await code(executeSubmission(deps, t, { signal })), "AlreadyExists");
+  assert.deepEqual(calls, [t.taskId], "run once");
+  assert.deepEqual(logged.map((l) => l.msg), [
+    "cannot record a task's outcome in the store; the id stays claimed",
+  ]);
+  assert.match(JSON.stringify(logged[0].fields), /"outcome":"done".*The store failed a write/);
+  processed.close();
+});
+
+Deno.test("a claim the store does not answer in the task's time fails UNAVAILABLE, unrun", async () => {
+  const { deps, calls, processed } = await setup({ taskTimeoutMs: 300 });
+  const store = "/var/lib/executor/executor.kv";
+  const stuck = new StoreHealth(await openStore(":memory:"), { path: store });
+  const deadlines: (number | undefined)[] = [];
+  deps.processed = {
+    ...deps.processed,
+    // The claim's write waits on another process's lock, for longer than any task.
+    claim: (taskId, o) => {
+      deadlines.push(o?.deadline);
+      const until = o?.deadline ?? Date.now() + 5_000;
+      return stuck.call(`the claim of task ${taskId}`, new Promise<boolean>(() => {}), until);
+    },
+  };
+  const start = Date.now();
+  const err = await executeSubmission(deps, task(), { signal }).then(() => undefined, (e) => e);
+  const took = Date.now() - start;
+  assert.ok(err instanceof TaskError, `a TaskError, got ${err}`);
+  assert.equal(err.code, "Unavailable");
+  assert.match(
+    err.message,
+    /^The executor store \/var\/lib\/executor\/executor\.kv did not answer/,
+  );
+  assert.match(err.message, /was not run$/);
+  assert.ok(took >= 250 && took < 1_500, `answered after ${took} ms (task timeout 300 ms)`);
+  assert.deepEqual(calls, [], "never run without a claim");
+  assert.equal(deadlines.length, 1);
+  assert.ok(deadlines[0]! <= start + 300 + 50, "the claim got the task's deadline");
+  processed.close();
 });

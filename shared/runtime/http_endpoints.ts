@@ -6,7 +6,7 @@
 
 import type { BindAddress } from "./bind_address.ts";
 
-/** A named check; throws (or returns false) when failing. */
+/** A named check; throws (its message is the 503's body: the reason) or returns false. */
 export type Check = () => boolean | Promise<boolean>;
 
 /** What to serve where. */
@@ -41,8 +41,12 @@ export function serveEndpoints(options: EndpointOptions): Endpoints {
     const path = new URL(req.url).pathname;
     if (kinds.has("health") && (path === "/healthz" || path === "/readyz")) {
       const check = path === "/healthz" ? options.healthz : options.readyz;
-      const ok = await Promise.resolve(check ? check() : true).catch(() => false);
-      return new Response(ok ? "ok\n" : "not ok\n", { status: ok ? 200 : 503 });
+      let reason = "";
+      const ok = await Promise.resolve(check ? check() : true).catch((err) => {
+        reason = `: ${(err as Error).message}`;
+        return false;
+      });
+      return new Response(ok ? "ok\n" : `not ok${reason}\n`, { status: ok ? 200 : 503 });
     }
     if (kinds.has("metrics") && path === "/metrics" && options.renderMetrics) {
       const { body, contentType } = await options.renderMetrics();
