@@ -23,11 +23,13 @@ import {
 import type { BindAddress } from "../shared/runtime/bind_address.ts";
 import { type Endpoints, serveEndpoints } from "../shared/runtime/http_endpoints.ts";
 import type { Logger } from "../shared/runtime/log.ts";
+import { projectPerformer, projectPod, projectService } from "./performer/cache_projection.ts";
 import { kubePerformerWriter } from "./performer/kube_writer.ts";
-import { LABEL, MANAGED_SELECTOR } from "./performer/labels.ts";
+import { MANAGED_SELECTOR, performerKeyOf } from "./performer/labels.ts";
 import type { RawPerformer } from "./performer/performer_object.ts";
 import { performerReconciler } from "./performer/reconciler.ts";
 import { recordingWriter } from "./performer/recording_writer.ts";
+import { keepAliveKubeConfig } from "../shared/kube/keep_alive.ts";
 import { createOperatorMetrics } from "./metrics.ts";
 
 /** Settings of an operator process (from its flags). */
@@ -77,8 +79,10 @@ export function startOperator(options: OperatorOptions): RunningOperator {
     ? new TokenBucket({ qps: options.qps, burst: options.burst })
     : undefined;
   const timeoutMs = options.requestTimeoutMs;
-  const core = makeApiClient(kc, k8s.CoreV1Api, { limiter, timeoutMs });
-  const custom = makeApiClient(kc, k8s.CustomObjectsApi, { limiter, timeoutMs });
+  // One keep-alive connection pool for lists and writes, rather than a TLS handshake each.
+  const pooled = keepAliveKubeConfig(kc, { maxSockets: Math.max(16, options.concurrency * 2) });
+  const core = makeApiClient(pooled, k8s.CoreV1Api, { limiter, timeoutMs });
+  const custom = makeApiClient(pooled, k8s.CustomObjectsApi, { limiter, timeoutMs });
   // The Lease's own client, as controller-runtime has: renewals never queue behind a burst of
   // reconcile writes at the rate limiter (a few requests per retry period need no limit).
   const coordination = makeApiClient(kc, k8s.CoordinationV1Api, { timeoutMs });
@@ -212,6 +216,7 @@ function createInformers(
         })) as Promise<
           ListResult<RawPerformer>
         >,
+    transform: projectPerformer,
     log,
   });
   const pods = new Informer<k8s.V1Pod>({
@@ -221,6 +226,8 @@ function createInformers(
     labelSelector: MANAGED_SELECTOR,
     list: (p: ListParams) =>
       namespace ? core.listNamespacedPod({ namespace, ...p }) : core.listPodForAllNamespaces(p),
+    index: performerKeyOf,
+    transform: projectPod,
     log,
   });
   const services = new Informer<k8s.V1Service>({
@@ -232,15 +239,10 @@ function createInformers(
       namespace
         ? core.listNamespacedService({ namespace, ...p })
         : core.listServiceForAllNamespaces(p),
+    transform: projectService,
     log,
   });
   return { performers, pods, services };
-}
-
-/** The key of the Performer a pod or Service belongs to (by its label). */
-function performerKeyOf(obj: k8s.KubernetesObject): string | undefined {
-  const name = obj.metadata?.labels?.[LABEL.performer];
-  return name && obj.metadata?.namespace ? `${obj.metadata.namespace}/${name}` : undefined;
 }
 
 function countPhases(performers: RawPerformer[]): Map<string, number> {

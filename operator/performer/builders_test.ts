@@ -39,6 +39,13 @@ Deno.test("one container with the grpc port, gRPC health probes and a restricted
   assert.deepEqual(c.ports, [{ name: "grpc", containerPort: 7443, protocol: "TCP" }]);
   assert.deepEqual(c.readinessProbe?.grpc, { port: 7443 });
   assert.deepEqual(c.livenessProbe?.grpc, { port: 7443 });
+  // Ready within about a second of the first SERVING, not at the next 5 s readiness period.
+  assert.deepEqual(c.startupProbe, {
+    grpc: { port: 7443 },
+    periodSeconds: 1,
+    timeoutSeconds: 1,
+    failureThreshold: 120,
+  });
   assert.equal(c.securityContext?.allowPrivilegeEscalation, false);
   assert.deepEqual(c.securityContext?.capabilities?.drop, ["ALL"]);
   assert.equal(c.securityContext?.seccompProfile?.type, "RuntimeDefault");

@@ -21,8 +21,17 @@ export interface WriteOptions {
   signal: AbortSignal;
 }
 
-/** Every write the Performer reconciler makes. */
+/** Every write the Performer reconciler makes, and its one read that bypasses the cache. */
 export interface PerformerWriter {
+  /**
+   * Reads a Performer from the API server (not the cache); undefined if there is none. Used
+   * only before children are removed, to be sure their Performer is really gone.
+   */
+  getPerformer(
+    namespace: string,
+    name: string,
+    options: WriteOptions,
+  ): Promise<RawPerformer | undefined>;
   /** Creates a pod; undefined if one of that name already exists. */
   createPod(
     namespace: string,
@@ -90,6 +99,22 @@ export function kubePerformerWriter(
 ): PerformerWriter {
   const crd = { group: GROUP, version: VERSION, plural: PLURAL, fieldManager: FIELD_MANAGER };
   return {
+    async getPerformer(namespace, name, options) {
+      try {
+        return await kubeCall(
+          `Cannot read performer "${namespace}/${name}"`,
+          (o) =>
+            custom.getNamespacedCustomObject(
+              { group: GROUP, version: VERSION, plural: PLURAL, namespace, name },
+              o,
+            ) as Promise<RawPerformer>,
+          options,
+        );
+      } catch (err) {
+        if (isNotFound(err)) return undefined;
+        throw err;
+      }
+    },
     async createPod(namespace, pod, options) {
       const action = `Cannot create pod "${namespace}/${pod.metadata?.name}"`;
       try {

@@ -16,7 +16,11 @@ export const MANAGED_BY = OPERATOR_MANAGED_BY;
 /** Selects every object the operator manages (used by its informers). */
 export const MANAGED_SELECTOR = OPERATOR_SELECTOR;
 
-/** Finalizer that lets the operator clean up before a Performer goes away. */
+/**
+ * Finalizer of earlier operator versions, which added it to every Performer. It is no longer
+ * added (children are removed once the Performer is gone, see `reconciler.ts`); a Performer
+ * that still carries it has it removed after clean-up when deleted.
+ */
 export const FINALIZER = "hourglass.eigenlayer.io/performer-finalizer";
 
 /** Field manager name of the operator's writes. */
@@ -53,6 +57,19 @@ export function ownerReference(ref: PerformerRef): k8s.V1OwnerReference {
     controller: true,
     blockOwnerDeletion: true,
   };
+}
+
+/** The key (`namespace/name`) of the Performer a pod or Service is labelled for. */
+export function performerKeyOf(obj: k8s.KubernetesObject): string | undefined {
+  const name = obj.metadata?.labels?.[LABEL.performer];
+  return name && obj.metadata?.namespace ? `${obj.metadata.namespace}/${name}` : undefined;
+}
+
+/** The uid of the Performer controlling `obj`, if a Performer controls it. */
+export function controllingPerformerUid(obj: k8s.KubernetesObject): string | undefined {
+  return (obj.metadata?.ownerReferences ?? []).find((o) =>
+    o.controller && o.kind === KIND && o.apiVersion === API_VERSION
+  )?.uid;
 }
 
 /** Whether `obj` is controlled by the Performer with this uid. */

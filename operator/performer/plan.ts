@@ -19,7 +19,7 @@ import {
 } from "../../shared/api/performer.ts";
 import { grpcPortOf } from "../../shared/api/pods.ts";
 import { buildPod, buildService, canonicalJson } from "./builders.ts";
-import { isOwnedBy, LABEL } from "./labels.ts";
+import { controllingPerformerUid, isOwnedBy, LABEL } from "./labels.ts";
 import type { PerformerObject } from "./performer_object.ts";
 import { isPodFinished, isPodReady, type PodFailure, podFailure } from "./pod_state.ts";
 
@@ -51,7 +51,24 @@ export interface Plan {
   actions: ChildAction[];
   status: PerformerStatus;
   events: PerformerEvent[];
+  /**
+   * Set when the status says only "pod starting" and none was ever written: wait this many ms
+   * for the pod's first answer before writing it (see `STATUS_GRACE_MS`).
+   */
+  statusDelayMs?: number;
+  /** Look again after this many ms (old pods held after a Service switch). */
+  requeueAfterMs?: number;
 }
+
+/** How long the old revision's pods stay after the Service switched to the new one. */
+export const SWITCH_SETTLE_MS = 1_000;
+
+/**
+ * How long a new Performer's first status may wait for its pod. A pod that becomes Ready (or
+ * fails) within it gets one status write, Ready, instead of Pending then Ready; a slower one
+ * shows Pending this much later. Creation then costs four writes: pod, Service, status, event.
+ */
+export const STATUS_GRACE_MS = 2_000;
 
 /** Plans the reconcile of a live (not deleted) Performer. */
 export function planReconcile(performer: PerformerObject, observed: Observed, now: Date): Plan {
@@ -99,11 +116,19 @@ export function planReconcile(performer: PerformerObject, observed: Observed, no
 
   const upgraded = targetReady && !serviceConflict && selectedRevision !== undefined &&
     selectedRevision !== revision && selectedPod !== undefined;
+  // After the switch, the old revision's Ready pods stay a moment: whoever routes by the
+  // Service (endpoints, kube-proxy, meshes, watchers) sees the new selector before they go.
+  const holdMs = upgraded ? SWITCH_SETTLE_MS : settleLeft(performer.status?.lastUpgrade, now);
+  let held = false;
   for (const pod of live) {
     const name = pod.metadata?.name;
     if (pod === target || pod === oldServing) continue;
     // Before the new revision serves, keep whatever the Service selects (it may come back).
     if (!targetReady && pod === selectedPod) continue;
+    if (targetReady && holdMs > 0 && isPodReady(pod)) {
+      held = true;
+      continue;
+    }
     actions.push({ kind: "deletePod", name: name!, uid: pod.metadata?.uid });
   }
   if (upgraded) {
@@ -134,7 +159,39 @@ export function planReconcile(performer: PerformerObject, observed: Observed, no
     port: servingPort,
   });
   events.push(...transitionEvents(performer.status, status));
-  return { actions, status, events };
+  const statusDelayMs = firstStatusDelay(performer.status, status, target, now);
+  return {
+    actions,
+    status,
+    events,
+    ...(statusDelayMs ? { statusDelayMs } : {}),
+    ...(held ? { requeueAfterMs: holdMs } : {}),
+  };
+}
+
+/** Time left of the settle period after a switch at `lastUpgrade` (whole seconds). */
+function settleLeft(lastUpgrade: string | undefined, now: Date): number {
+  if (!lastUpgrade) return 0;
+  // The stamp is truncated to the second: count from its end, so the hold is never shorter.
+  const left = Date.parse(lastUpgrade) + 1000 + SWITCH_SETTLE_MS - now.getTime();
+  return left > 0 && left <= 1000 + SWITCH_SETTLE_MS ? left : 0;
+}
+
+/** Time left before a new Performer's first, merely "starting" status should be written. */
+function firstStatusDelay(
+  before: PerformerStatus | undefined,
+  after: PerformerStatus,
+  target: k8s.V1Pod | undefined,
+  now: Date,
+): number | undefined {
+  if (before?.phase !== undefined || after.phase !== "Pending") return undefined;
+  const degraded = after.conditions?.find((c) => c.type === "Degraded");
+  if (degraded?.status === "True") return undefined;
+  // A pod about to be created is as young as can be; creationTimestamp has whole seconds.
+  const stamp = target?.metadata?.creationTimestamp;
+  const created = stamp ? new Date(stamp).getTime() : now.getTime();
+  const left = created + STATUS_GRACE_MS - now.getTime();
+  return left > 0 ? left : undefined;
 }
 
 function planService(desired: k8s.V1Service, observed?: k8s.V1Service): ChildAction | undefined {
@@ -297,7 +354,9 @@ function transitionEvents(
   if (now?.status === "True" && (was?.status !== "True" || was.reason !== now.reason)) {
     events.push({ type: "Warning", reason: now.reason, message: now.message });
   }
-  if (after.ready && !before?.ready) {
+  // Ready again after a reported failure. The first Ready of a new Performer has no event of
+  // its own (CreatingPod told of the pod; the status says Ready): one event per creation.
+  if (after.ready && before?.ready === false && was?.status === "True") {
     events.push({ type: "Normal", reason: "Ready", message: `Pod ${after.podName} is ready` });
   }
   return events;
@@ -309,6 +368,45 @@ export function statusChanged(
   after: PerformerStatus,
 ): boolean {
   return canonicalJson(before ?? {}) !== canonicalJson(after);
+}
+
+/**
+ * Plans the removal of children a Performer no longer has: those controlled by a Performer
+ * other than `liveUid` (the one of that name the API server has now, if any). Used when a
+ * Performer is gone (deleted, or deleted and created again under the same name).
+ */
+export function planOrphans(observed: Observed, liveUid: string | undefined): {
+  actions: ChildAction[];
+  remaining: number;
+} {
+  const orphan = (o: k8s.KubernetesObject) => {
+    const owner = controllingPerformerUid(o);
+    return owner !== undefined && owner !== liveUid;
+  };
+  const actions: ChildAction[] = [];
+  const pods = observed.pods.filter(orphan);
+  for (const pod of pods) {
+    if (!pod.metadata?.deletionTimestamp) {
+      actions.push({ kind: "deletePod", name: pod.metadata!.name!, uid: pod.metadata?.uid });
+    }
+  }
+  const service = observed.service && orphan(observed.service) ? observed.service : undefined;
+  if (service) {
+    actions.push({
+      kind: "deleteService",
+      name: service.metadata!.name!,
+      uid: service.metadata?.uid,
+    });
+  }
+  return { actions, remaining: pods.length + (service ? 1 : 0) };
+}
+
+/** Whether any child is controlled by a Performer other than the one with `uid`. */
+export function hasOrphans(observed: Observed, uid: string): boolean {
+  return [...observed.pods, ...(observed.service ? [observed.service] : [])].some((o) => {
+    const owner = controllingPerformerUid(o);
+    return owner !== undefined && owner !== uid;
+  });
 }
 
 /** Plans the clean-up of a Performer being deleted: delete every child, then drop the finalizer. */

@@ -6,10 +6,14 @@ import { LABEL } from "./labels.ts";
 import type { PerformerObject } from "./performer_object.ts";
 import {
   type ChildAction,
+  hasOrphans,
   type Observed,
   planDeletion,
+  planOrphans,
   planReconcile,
+  STATUS_GRACE_MS,
   statusChanged,
+  SWITCH_SETTLE_MS,
 } from "./plan.ts";
 
 const NOW = new Date("2026-11-26T10:00:00Z");
@@ -110,16 +114,13 @@ Deno.test("an image change starts a new pod while the Service keeps selecting th
   assert.ok(plan.events.some((e) => e.reason === "Upgrading"));
 });
 
-Deno.test("when the new pod is Ready the Service switches, then the old pod is deleted", () => {
+Deno.test("when the new pod is Ready the Service switches, and the old pod goes a moment later", () => {
   const v1 = performerWith();
   const v2 = performerWith({ image: "hourglass/hello-performer:v2" });
   const oldPod = podOf(v1, "ready", "old");
   const newPod = podOf(v2, "ready", "new");
   const plan = planReconcile(v2, { pods: [oldPod, newPod], service: serviceFor(v1, oldPod) }, NOW);
-  assert.deepEqual(kinds(plan.actions), [
-    "patchService:performer-hello",
-    `deletePod:${oldPod.metadata?.name}`,
-  ]);
+  assert.deepEqual(kinds(plan.actions), ["patchService:performer-hello"]);
   const patch =
     (plan.actions[0] as { patch: { spec: { selector: Record<string, string> } } }).patch;
   assert.equal(patch.spec.selector[LABEL.revision], newPod.metadata?.labels?.[LABEL.revision]);
@@ -127,6 +128,96 @@ Deno.test("when the new pod is Ready the Service switches, then the old pod is d
   assert.equal(plan.status.lastUpgrade, "2026-11-26T10:00:00Z");
   assert.equal(plan.status.podName, newPod.metadata?.name);
   assert.ok(plan.events.some((e) => e.reason === "Upgraded"));
+  // The old pod is held while the switch settles, and the reconcile looks again after it.
+  assert.equal(plan.requeueAfterMs, SWITCH_SETTLE_MS);
+
+  const switched = { ...v2, status: plan.status };
+  const observed = { pods: [oldPod, newPod], service: serviceFor(v2, newPod) };
+  const soon = planReconcile(switched, observed, new Date(NOW.getTime() + 500));
+  assert.deepEqual(kinds(soon.actions), [], "still held half a second after the switch");
+  assert.ok(soon.requeueAfterMs! > 0 && soon.requeueAfterMs! <= 1500);
+  assert.equal(statusChanged(switched.status, soon.status), false, "no status write meanwhile");
+  const after = planReconcile(switched, observed, new Date(NOW.getTime() + 2000));
+  assert.deepEqual(kinds(after.actions), [`deletePod:${oldPod.metadata?.name}`]);
+  assert.equal(after.requeueAfterMs, undefined);
+});
+
+Deno.test("a new Performer's first status waits for its pod, up to the grace period", () => {
+  const performer = performerWith();
+  const first = planReconcile(performer, { pods: [] }, NOW);
+  assert.equal(first.status.phase, "Pending");
+  assert.equal(first.statusDelayMs, STATUS_GRACE_MS, "the pod is being created now");
+
+  const starting = podOf(performer, "starting");
+  starting.metadata!.creationTimestamp = NOW;
+  const service = serviceFor(performer, starting);
+  const soon = planReconcile(
+    performer,
+    { pods: [starting], service },
+    new Date(NOW.getTime() + 500),
+  );
+  assert.equal(soon.statusDelayMs, STATUS_GRACE_MS - 500);
+  const late = planReconcile(
+    performer,
+    { pods: [starting], service },
+    new Date(NOW.getTime() + 2500),
+  );
+  assert.equal(late.statusDelayMs, undefined, "a slow pod: Pending is written after the grace");
+
+  const ready = podOf(performer, "ready");
+  const running = planReconcile(performer, { pods: [ready], service }, NOW);
+  assert.equal(running.statusDelayMs, undefined, "Ready is written at once");
+  const failing = planReconcile(
+    performer,
+    { pods: [podOf(performer, "pull-error")], service },
+    NOW,
+  );
+  assert.equal(failing.statusDelayMs, undefined, "a failure is written at once");
+  const written = { ...performer, status: first.status };
+  assert.equal(planReconcile(written, { pods: [starting], service }, NOW).statusDelayMs, undefined);
+});
+
+Deno.test("one event per creation: CreatingPod, no Ready event for the first Ready", () => {
+  const performer = performerWith();
+  const created = planReconcile(performer, { pods: [] }, NOW);
+  assert.deepEqual(created.events.map((e) => e.reason), ["CreatingPod"]);
+  const pod = podOf(performer, "ready");
+  const ready = planReconcile(performer, { pods: [pod], service: serviceFor(performer, pod) }, NOW);
+  assert.deepEqual(ready.events, []);
+  // Ready again after a reported failure is worth telling.
+  const broken = podOf(performer, "crash-loop");
+  const degraded = planReconcile(performer, {
+    pods: [broken],
+    service: serviceFor(performer, pod),
+  }, NOW);
+  const recovered = planReconcile({ ...performer, status: degraded.status }, {
+    pods: [pod],
+    service: serviceFor(performer, pod),
+  }, LATER);
+  assert.deepEqual(recovered.events.map((e) => e.reason), ["Ready"]);
+});
+
+Deno.test("children of a gone Performer are orphans; the live one's are not", () => {
+  const old = performerWith({}, "hello");
+  const oldPod = podOf(old, "ready", "old-pod");
+  const observed = { pods: [oldPod], service: serviceFor(old, oldPod) };
+  assert.deepEqual(kinds(planOrphans(observed, undefined).actions), [
+    `deletePod:${oldPod.metadata?.name}`,
+    "deleteService",
+  ]);
+  assert.deepEqual(planOrphans(observed, "uid-1").actions, [], "uid-1 is alive");
+  assert.equal(hasOrphans(observed, "uid-1"), false);
+  assert.equal(hasOrphans(observed, "uid-2"), true, "a new Performer of the same name");
+  const terminating = {
+    ...oldPod,
+    metadata: { ...oldPod.metadata, deletionTimestamp: NOW },
+  };
+  const gone = planOrphans({ pods: [terminating] }, undefined);
+  assert.deepEqual(gone.actions, [], "a terminating pod is not deleted twice");
+  assert.equal(gone.remaining, 1);
+  // A pod no Performer controls (e.g. made by hand with the labels) is left alone.
+  const stray = { ...oldPod, metadata: { ...oldPod.metadata, ownerReferences: [] } };
+  assert.deepEqual(planOrphans({ pods: [stray] }, undefined).actions, []);
 });
 
 for (const state of ["pull-error", "crash-loop", "unschedulable"] as const) {

@@ -21,7 +21,7 @@ import { kubePerformerWriter, type PerformerWriter } from "./kube_writer.ts";
 import type { RawPerformer } from "./performer_object.ts";
 import { performerReconciler } from "./reconciler.ts";
 
-/** A Performer as the cache holds it, without the finalizer: reconciling it patches it first. */
+/** A new Performer as the cache holds it: reconciling it creates its pod and Service first. */
 const PERFORMER: RawPerformer = {
   apiVersion: API_VERSION,
   kind: KIND,
@@ -64,10 +64,7 @@ Deno.test("a reconcile that times out cancels its API call in flight and is retr
   try {
     queue.add("avs/hello");
     const head = await within(server.nextRequest(), "the reconcile's first request");
-    assert.match(
-      head,
-      /^PATCH \/apis\/hourglass\.eigenlayer\.io\/v1alpha1\/namespaces\/avs\/performers\/hello\?/,
-    );
+    assert.match(head, /^POST \/api\/v1\/namespaces\/avs\/(pods|services)\?/);
     const closed = server.nextClose();
     clock.tick(60_000);
     await within(closed, "the timed-out request to be cancelled");
@@ -91,6 +88,7 @@ Deno.test("every write carries the reconcile's signal: none is sent once it has 
     const service: k8s.V1Service = { metadata: { name: "s" } };
     const event = { type: "Normal" as const, reason: "Created", message: "m" };
     const writes: [string, () => Promise<unknown>][] = [
+      ["getPerformer", () => writer.getPerformer("avs", "hello", w)],
       ["createPod", () => writer.createPod("avs", pod, w)],
       ["deletePod", () => writer.deletePod("avs", "p", "uid", w)],
       ["createService", () => writer.createService("avs", service, w)],

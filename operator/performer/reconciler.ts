@@ -2,10 +2,20 @@
  * The Performer reconciler: reads a Performer and its children from the informer caches, asks
  * `plan.ts` what to do, and does it through a `PerformerWriter`.
  *
- * Finalizer flow (guarantees): the finalizer is added before any child is created; when the
- * Performer is being deleted, its phase becomes Terminating, every owned pod and the Service are
- * deleted, and the finalizer is removed only once none of them is left — so cleanup does not
- * depend on the garbage collector. Each step is idempotent; a failed step is retried.
+ * Clean-up (guarantees): every child carries a controller ownerReference to its Performer.
+ * Once a Performer is gone from the cache, its key is still reconciled (the watch's DELETED event
+ * and every event of its children queue it): the reconciler asks the API server whether a
+ * Performer of that name exists, and deletes each child controlled by a Performer other than
+ * that one (none, if it is gone). So clean-up needs neither a finalizer nor the garbage
+ * collector, costs no write while a Performer lives, and works after an operator restart (its
+ * first list queues the children's keys). Where a garbage collector runs, it may delete the
+ * children first; both are idempotent. Children of an earlier Performer of the same name are
+ * removed the same way before the new one gets its own. Performers that still carry the
+ * finalizer of earlier versions (`FINALIZER`) are cleaned up as before: phase Terminating,
+ * children deleted, then the finalizer removed.
+ *
+ * Writes per new Performer: pod and Service (at once), one status write (the first status waits
+ * up to `STATUS_GRACE_MS` for the pod, see `plan.ts`) and one event.
  *
  * Every write gets the reconcile's AbortSignal (`WriteOptions`): a reconcile that times out (or
  * an operator that stops) cancels its requests in flight, fails, and is retried with back-off.
@@ -27,14 +37,16 @@ import {
   TerminalError,
 } from "../../shared/controller/mod.ts";
 import { canonicalJson } from "./builders.ts";
-import { FINALIZER, LABEL } from "./labels.ts";
+import { FINALIZER } from "./labels.ts";
 import type { PerformerWriter, WriteOptions } from "./kube_writer.ts";
 import { parsePerformer, type RawPerformer } from "./performer_object.ts";
 import {
   type ChildAction,
+  hasOrphans,
   type Observed,
   type PerformerEvent,
   planDeletion,
+  planOrphans,
   planReconcile,
 } from "./plan.ts";
 import { serviceName } from "../../shared/api/performer.ts";
@@ -42,6 +54,7 @@ import { serviceName } from "../../shared/api/performer.ts";
 /** The caches the reconciler reads. */
 export interface PerformerCaches {
   performers: ReadonlyStore<RawPerformer>;
+  /** Indexed by the key of the Performer each pod is labelled for (`performerKeyOf`). */
   pods: ReadonlyStore<k8s.V1Pod>;
   services: ReadonlyStore<k8s.V1Service>;
 }
@@ -65,71 +78,95 @@ export function performerReconciler(
   return async (key, signal) => {
     const w: WriteOptions = { signal };
     const raw = deps.caches.performers.get(key);
-    if (!raw) return AWAIT_CHANGE;
+    const observed = observe(deps.caches, key);
+    if (!raw) return await removeOrphans(deps, key, observed, w);
     if (raw.metadata?.deletionTimestamp) return await finalize(deps, raw, w);
-    const current = await ensureFinalizer(deps, raw, w);
+    if (hasOrphans(observed, raw.metadata?.uid ?? "")) {
+      // Children of an earlier Performer of this name: they go first (their DELETED events
+      // queue this key again), then this one gets its own.
+      return await removeOrphans(deps, key, observed, w);
+    }
     let performer;
     try {
-      performer = parsePerformer(current);
+      performer = parsePerformer(raw);
     } catch (err) {
-      if (err instanceof TerminalError) await reportInvalidSpec(deps, current, err, w);
+      if (err instanceof TerminalError) await reportInvalidSpec(deps, raw, err, w);
       throw err;
     }
-    const plan = planReconcile(
-      performer,
-      observe(deps.caches, key),
-      (deps.now ?? (() => new Date()))(),
-    );
+    const plan = planReconcile(performer, observed, (deps.now ?? (() => new Date()))());
     try {
-      for (const action of plan.actions) {
-        await apply(deps, performer.metadata.namespace, action, w);
-      }
+      await applyAll(deps, performer.metadata.namespace, plan.actions, w);
     } catch (err) {
       // Tell users why nothing happens (e.g. a quota or a missing service account), then retry.
       const failure = { reason: "ReconcileError", message: errorText(err) };
-      const generation = current.metadata?.generation;
+      const generation = raw.metadata?.generation;
       const status = withDegraded(plan.status, failure, generation);
-      await writeStatus(deps, current, status, w).catch(() => {});
+      await writeStatus(deps, raw, status, w).catch(() => {});
       throw err;
     }
-    await recordEvents(deps, current, plan.events, recentEvents, w);
-    await writeStatus(deps, current, plan.status, w);
-    return AWAIT_CHANGE;
+    const events = recordEvents(deps, raw, plan.events, recentEvents, w);
+    if (plan.statusDelayMs !== undefined) {
+      await events;
+      return { requeueAfterMs: Math.min(plan.statusDelayMs, plan.requeueAfterMs ?? Infinity) };
+    }
+    await Promise.all([events, writeStatus(deps, raw, plan.status, w)]);
+    return plan.requeueAfterMs === undefined
+      ? AWAIT_CHANGE
+      : { requeueAfterMs: plan.requeueAfterMs };
   };
+}
+
+/**
+ * Carries out a plan's child writes: creates and Service patches at once, then deletions, so a
+ * pod is deleted only after the Service stopped selecting it. Every write of a step is awaited
+ * (each result reaches the caches) before the first failure is thrown.
+ */
+async function applyAll(
+  deps: ReconcilerDeps,
+  namespace: string,
+  actions: ChildAction[],
+  w: WriteOptions,
+): Promise<void> {
+  const deleting = (a: ChildAction) => a.kind === "deletePod" || a.kind === "deleteService";
+  for (const step of [actions.filter((a) => !deleting(a)), actions.filter(deleting)]) {
+    const results = await Promise.allSettled(step.map((a) => apply(deps, namespace, a, w)));
+    const failed = results.find((r) => r.status === "rejected");
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+  }
+}
+
+/**
+ * Deletes the children under `key` that no live Performer controls. The cache may lag behind
+ * the API server, so the Performer is read from it first: a child is removed only if the
+ * Performer controlling it is really gone.
+ */
+async function removeOrphans(
+  deps: ReconcilerDeps,
+  key: string,
+  observed: Observed,
+  w: WriteOptions,
+): Promise<Action> {
+  if (planOrphans(observed, undefined).remaining === 0) return AWAIT_CHANGE;
+  const [namespace, name] = key.split("/");
+  const live = await deps.writer.getPerformer(namespace, name, w);
+  const { actions } = planOrphans(observed, live?.metadata?.uid);
+  await applyAll(deps, namespace, actions, w);
+  if (actions.length > 0) {
+    deps.log?.("info", "removed children of a deleted performer", {
+      performer: key,
+      count: actions.length,
+    });
+  }
+  return AWAIT_CHANGE;
 }
 
 /** The pods labelled for this Performer and its Service, from the caches. */
 function observe(caches: PerformerCaches, key: string): Observed {
   const [namespace, name] = key.split("/");
   return {
-    pods: caches.pods.list((p) =>
-      p.metadata?.namespace === namespace && p.metadata?.labels?.[LABEL.performer] === name
-    ),
+    pods: caches.pods.byIndex(key),
     service: caches.services.get(`${namespace}/${serviceName(name)}`),
   };
-}
-
-async function ensureFinalizer(
-  deps: ReconcilerDeps,
-  raw: RawPerformer,
-  w: WriteOptions,
-): Promise<RawPerformer> {
-  const finalizers = raw.metadata?.finalizers ?? [];
-  if (finalizers.includes(FINALIZER)) return raw;
-  // The resourceVersion test makes the patch fail, rather than drop a finalizer someone else
-  // added, if the object changed since we read it.
-  const ops = [
-    { op: "test", path: "/metadata/resourceVersion", value: raw.metadata?.resourceVersion },
-    finalizers.length === 0
-      ? { op: "add", path: "/metadata/finalizers", value: [FINALIZER] }
-      : { op: "add", path: "/metadata/finalizers/-", value: FINALIZER },
-  ];
-  return await deps.writer.jsonPatchPerformer(
-    raw.metadata!.namespace!,
-    raw.metadata!.name!,
-    ops,
-    w,
-  );
 }
 
 async function finalize(deps: ReconcilerDeps, raw: RawPerformer, w: WriteOptions): Promise<Action> {
@@ -245,7 +282,10 @@ function withDegraded(
   };
 }
 
-/** Records events, skipping one identical to an event recorded in the last minute. */
+/**
+ * Records events, skipping one identical to an event recorded in the last minute. Never fails:
+ * events are for people, and failing to record one must not fail the reconcile.
+ */
 async function recordEvents(
   deps: ReconcilerDeps,
   raw: RawPerformer,

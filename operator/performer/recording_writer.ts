@@ -24,6 +24,7 @@ export function recordingWriter(
 ): PerformerWriter {
   const { performers, pods, services } = recorders;
   return {
+    getPerformer: (namespace, name, options) => writer.getPerformer(namespace, name, options),
     async createPod(namespace, pod, options) {
       const created = await writer.createPod(namespace, pod, options);
       if (created) pods.recordWrite(created);
