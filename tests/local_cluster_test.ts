@@ -12,9 +12,9 @@ const opts = { sanitizeOps: false, sanitizeResources: false };
 const CLUSTER_MAIN = new URL("../dev/cluster/main.ts", import.meta.url).pathname;
 
 /** Starts `dev/cluster/main.ts` and reads stdout until `cluster ready`. */
-async function startClusterCommand() {
+async function startClusterCommand(args: string[] = []) {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", CLUSTER_MAIN],
+    args: ["run", "-A", CLUSTER_MAIN, ...args],
     stdout: "piped",
     stderr: "null",
   }).spawn();
@@ -42,13 +42,22 @@ function alive(pid: number): boolean {
   }
 }
 
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
+for (
+  const [signal, args] of [["SIGINT", []], ["SIGTERM", ["--node-sim=none"]]] as const
+) {
   Deno.test(
-    `deno task cluster prints its kubeconfig and stops cleanly on ${signal}`,
+    `deno task cluster ${args.join(" ")} prints its kubeconfig and stops cleanly on ${signal}`,
     opts,
     async () => {
       const cluster = await testCluster();
-      const { child, lines } = await startClusterCommand();
+      const { child, lines } = await startClusterCommand([...args]);
+      // The node simulator runs unless --node-sim=none, so applied Performers get running pods.
+      const simulated = args.length === 0;
+      assert.equal(
+        lines.includes("node simulator ready: node hourglass-sim-node (process)"),
+        simulated,
+        lines.join(" | "),
+      );
       const kubeconfigLine = lines.find((l) => l.startsWith("KUBECONFIG="));
       assert.ok(kubeconfigLine, `a KUBECONFIG=<path> line, got: ${lines.join(" | ")}`);
       assert.ok(lines.includes("cluster ready"));
@@ -64,6 +73,15 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
       }).output();
       assert.ok(out.success, new TextDecoder().decode(out.stderr));
       assert.match(new TextDecoder().decode(out.stderr), /No resources found/);
+      const nodes = await new Deno.Command(cluster.kubectl, {
+        args: ["--kubeconfig", kubeconfig, "get", "nodes", "-o", "name"],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      assert.equal(
+        new TextDecoder().decode(nodes.stdout).trim(),
+        simulated ? "node/hourglass-sim-node" : "",
+      );
 
       child.kill(signal);
       const status = await child.status;
