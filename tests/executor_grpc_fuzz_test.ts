@@ -1062,17 +1062,20 @@ Deno.test(
 
       // The per-peer token limit: a burst beyond it is refused with RESOURCE_EXHAUSTED.
       await new Promise((r) => setTimeout(r, 2_500)); // the bucket refills (10/s, burst 20)
+      const burstStarted = Date.now();
       const burst = await Promise.all(
         Array.from(
           { length: 40 },
           () => statusOf(mgmt.raw("GetChallengeToken", { operatorAddress: OPERATOR.address })),
         ),
       );
-      const refusedTokens = burst.filter((s) => s === "RESOURCE_EXHAUSTED").length;
+      // The bucket's 20, plus what refilled while the burst was on its way (10 a second).
+      const granted = burst.filter((s) => s === "OK").length;
+      const refill = Math.ceil(((Date.now() - burstStarted) / 1000) * 10) + 1;
       assert.ok(burst.every((s) => s === "OK" || s === "RESOURCE_EXHAUSTED"), burst.join(","));
       assert.ok(
-        refusedTokens >= 15 && refusedTokens <= 20,
-        `${refusedTokens} of 40 tokens refused`,
+        granted >= 20 && granted <= Math.min(39, 20 + refill),
+        `${granted} of 40 tokens granted in a burst (burst 20, refill up to ${refill})`,
       );
       await new Promise((r) => setTimeout(r, 2_500));
 
