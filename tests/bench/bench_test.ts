@@ -17,6 +17,7 @@ Deno.test("parseBenchArgs: --quick defaults, overrides, and errors", () => {
     steadyS: 3,
     out: "bench/results.json",
     operatorArgs: [],
+    operatorDenoArgs: [],
     tasks: 40,
     skipExecutor: false,
   });

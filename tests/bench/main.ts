@@ -1,6 +1,6 @@
 /**
  * `deno task bench [--quick] [--n 100] [--steady-s 120] [--tasks 500] [--skip-executor]
- * [--out bench/results.json] [--operator-arg=<flag>]…`: the benchmark on the local control plane. Writes the results as
+ * [--out bench/results.json] [--operator-arg=<flag>]… [--operator-deno-arg=<flag>]…`: the benchmark on the local control plane. Writes the results as
  * JSON (default `bench/results.json`) and prints them as a Markdown table with the machine's
  * cores, the versions and the date.
  *
@@ -10,7 +10,10 @@
  * `--quick`: N = 10, a 3 s steady-state window and 40 tasks per executor row unless
  * `--n`/`--steady-s`/`--tasks` say otherwise (the
  * test `bench_test.ts` runs it so the command keeps working). `--operator-arg` passes a flag to
- * the operator, e.g. `--operator-arg=--kube-api-qps=20` to measure a client-side limit.
+ * the operator, e.g. `--operator-arg=--kube-api-qps=20` to measure a client-side limit;
+ * `--operator-deno-arg` passes a flag to `deno run` of the operator, e.g.
+ * `--operator-deno-arg=--cpu-prof` (with `--cpu-prof-dir`) to profile it; `--audit-log-out <file>`
+ * keeps a copy of the API server's audit log (every request, with its user and timing).
  * @module
  */
 
@@ -38,13 +41,17 @@ export interface BenchArgs {
   steadyS: number;
   out: string;
   operatorArgs: string[];
+  /** Flags for `deno run` of the operator (before the script), e.g. `--cpu-prof`. */
+  operatorDenoArgs: string[];
+  /** Where to copy the API server's audit log before the control plane stops (for analysis). */
+  auditLogOut?: string;
   /** Tasks timed per concurrency level and path in the executor scenario. */
   tasks: number;
   skipExecutor: boolean;
 }
 
 const USAGE = "usage: deno task bench [--quick] [--n <count>] [--steady-s <seconds>] " +
-  "[--tasks <count>] [--skip-executor] [--out <file>] [--operator-arg=<flag>]…";
+  "[--tasks <count>] [--skip-executor] [--out <file>] [--operator-arg=<flag>]… [--operator-deno-arg=<flag>]… [--audit-log-out <file>]";
 
 /** Parses the bench's flags; throws a TypeError naming the problem. */
 export function parseBenchArgs(args: string[]): BenchArgs {
@@ -55,6 +62,7 @@ export function parseBenchArgs(args: string[]): BenchArgs {
     steadyS: quick ? 3 : 120,
     out: "bench/results.json",
     operatorArgs: [],
+    operatorDenoArgs: [],
     tasks: quick ? 40 : 500,
     skipExecutor: false,
   };
@@ -82,6 +90,8 @@ export function parseBenchArgs(args: string[]): BenchArgs {
     else if (flag === "--tasks") out.tasks = count(value(), 1);
     else if (flag === "--out") out.out = value();
     else if (flag === "--operator-arg") out.operatorArgs.push(value());
+    else if (flag === "--operator-deno-arg") out.operatorDenoArgs.push(value());
+    else if (flag === "--audit-log-out") out.auditLogOut = value();
     else throw new TypeError(`Unknown flag "${args[i]}"; ${USAGE}`);
   }
   return out;
@@ -169,6 +179,7 @@ if (import.meta.main) {
       n: args.n,
       steadyMs: args.steadyS * 1000,
       operatorArgs: args.operatorArgs,
+      operatorDenoArgs: args.operatorDenoArgs,
       phaseTimeoutMs: Math.max(120_000, args.n * 2_000),
       log,
     });
@@ -186,6 +197,7 @@ if (import.meta.main) {
       operatorScale,
     };
   } finally {
+    if (args.auditLogOut) await Deno.copyFile(cluster.auditLogPath, args.auditLogOut);
     await cluster.stop();
   }
   if (!args.skipExecutor) {
