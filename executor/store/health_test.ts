@@ -25,15 +25,17 @@ async function rejectsWithin(promise: Promise<unknown>, ms: number): Promise<Sto
 }
 
 Deno.test(
-  "a store another process write-locks fails claims at once and recovers after",
+  "a store another process write-locks fails store calls at once and recovers after",
   opts,
   async () => {
     const dir = await Deno.makeTempDir();
     const path = `${dir}/executor.kv`;
     const store = await openCheckedStore(path);
+    const tasks = processedTasks(store.kv, 60_000, { health: store.health });
+    const running = randomTaskId();
+    assert.equal(await tasks.claim(running), true);
     const holder = await holdSqliteLock(path);
     try {
-      const tasks = processedTasks(store.kv, 60_000, { health: store.health });
       const id = randomTaskId();
       const err = await rejectsWithin(tasks.claim(id, { deadline: Date.now() + 2_000 }), 2_000);
       assert.match(
@@ -41,7 +43,11 @@ Deno.test(
         new RegExp(`executor store ${path} failed the claim of task ${id}`),
       );
       assert.match(store.health.problem ?? "", /database is locked/);
-      await rejectsWithin(store.health.probe(), 2_500);
+      // Checked writes fail at once; a plain set would wait SQLite's 5 s busy timeout, holding up
+      // every write queued behind it.
+      await rejectsWithin(store.health.probe(), 1_000);
+      const finish = await rejectsWithin(tasks.finish(running, "done"), 1_000);
+      assert.match(finish.message, /failed the outcome of task .*: database is locked/);
       await holder.release();
       await store.health.probe();
       assert.equal(store.health.problem, undefined, "usable again after a probe write");

@@ -13,7 +13,7 @@
  * @module
  */
 
-import { StoreHealth } from "../store/health.ts";
+import { checkedWrite, StoreHealth } from "../store/health.ts";
 
 /** Where a task id stands. */
 export type TaskState = "running" | "done" | "failed";
@@ -67,11 +67,16 @@ export function processedTasks(
       }
     },
     async finish(taskId, state, o) {
-      const write = kv.set(key(taskId), { state, at: Date.now() }, { expireIn: retentionMs });
+      const write = checkedWrite(kv, {
+        key: key(taskId),
+        value: { state, at: Date.now() },
+        expireIn: retentionMs,
+      });
       await health.call(`the outcome of task ${taskId}`, write, until(o));
     },
     async release(taskId, o) {
-      await health.call(`the release of task ${taskId}`, kv.delete(key(taskId)), until(o));
+      const write = checkedWrite(kv, { key: key(taskId) });
+      await health.call(`the release of task ${taskId}`, write, until(o));
     },
     async state(taskId) {
       const entry = await kv.get<{ state: TaskState }>(key(taskId));
