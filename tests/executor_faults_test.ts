@@ -65,6 +65,19 @@ async function listed(executor: ExecutorProcess): Promise<string[]> {
   }
 }
 
+/** A container's stdout and stderr through the Docker Engine API (frame headers left in). */
+async function dockerLogs(socket: string, containerId: string): Promise<string> {
+  const http = Deno.createHttpClient({ proxy: { transport: "unix", path: socket } });
+  try {
+    const url = `http://docker/containers/${containerId}/logs?stdout=true&stderr=true`;
+    const res = await fetch(url, { client: http });
+    assert.equal(res.status, 200, `logs of container ${containerId}`);
+    return new TextDecoder().decode(await res.arrayBuffer());
+  } finally {
+    http.close();
+  }
+}
+
 /** Retries a new task every 250 ms until one succeeds; returns when (`Date.now()`). */
 async function firstSuccess(
   address: string,
@@ -100,8 +113,13 @@ async function firstSuccess(
 async function killWithTasksInFlight(
   configPath: string,
   mode: string,
-  resources: () => Promise<unknown> = () => Promise.resolve(undefined),
+  options: {
+    resources?: () => Promise<unknown>;
+    /** The performer's own log, where the SDK logs "task started" with each task id. */
+    performerLog?: (listedId: string) => Promise<string>;
+  } = {},
 ): Promise<void> {
+  const resources = options.resources ?? (() => Promise.resolve(undefined));
   const first = await startExecutorProcess(configPath);
   let second: ExecutorProcess | undefined;
   try {
@@ -138,13 +156,24 @@ async function killWithTasksInFlight(
     } finally {
       client2.close();
     }
+    if (options.performerLog) {
+      // The performer's own record: each in-flight task started there once.
+      const lines = (await options.performerLog(before[0])).split("\n")
+        .filter((l) => l.includes("task started"));
+      for (const t of tasks) {
+        const runs = lines.filter((l) => l.toLowerCase().includes(t.taskId.toLowerCase())).length;
+        assert.equal(runs, 1, `task ${t.taskId} started ${runs} times on the performer`);
+      }
+    }
     const recoveredAt = await firstSuccess(second.grpcAddress, second, 30_000);
     report(
       `executor-sigkill-${mode}`,
       recoveredAt - killedAt,
       `${IN_FLIGHT} tasks in flight; restarted executor ready ${
         ((readyAt - killedAt) / 1000).toFixed(1)
-      } s after the kill, same performer, the ${IN_FLIGHT} resubmitted: ALREADY_EXISTS`,
+      } s after the kill, same performer, the ${IN_FLIGHT} resubmitted: ALREADY_EXISTS${
+        options.performerLog ? ", each started once on the performer (its log)" : ""
+      }`,
     );
     assert.ok(recoveredAt - killedAt < 60_000, "recovered within 60 s");
   } catch (err) {
@@ -172,7 +201,9 @@ Deno.test(
       c.shutdown = { removePerformers: false, drainTimeout: "5s" };
     });
     try {
-      await killWithTasksInFlight(configPath, "docker");
+      await killWithTasksInFlight(configPath, "docker", {
+        performerLog: async (containerId) => dockerLogs(await podmanSocket(), containerId),
+      });
     } finally {
       await Deno.remove(dir, { recursive: true }).catch(() => {});
     }
@@ -191,11 +222,9 @@ Deno.test(
       });
       try {
         // The Performer resource is the same one (its uid), not a new one of the same name.
-        await killWithTasksInFlight(
-          configPath,
-          "kubernetes",
-          async () => (await listPerformers(env)).map((p) => p.metadata.uid),
-        );
+        await killWithTasksInFlight(configPath, "kubernetes", {
+          resources: async () => (await listPerformers(env)).map((p) => p.metadata.uid),
+        });
       } finally {
         await Deno.remove(dir, { recursive: true }).catch(() => {});
       }
