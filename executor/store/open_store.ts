@@ -6,7 +6,7 @@
  * then panics in a background thread (`KV queue_next_ready failed: database disk image is
  * malformed`) and the process dies; no JavaScript code can catch that, so the executor would crash
  * in a loop with a Rust backtrace. SQLite's `PRAGMA quick_check`, read-only through `node:sqlite`
- * (built into Deno), finds such pages first (about 2 ms on a 720 KB store).
+ * (built into Deno), finds such pages first: 2 ms for 2,000 records, 30 ms for 100,000 (24 MB).
  * @module
  */
 
