@@ -52,8 +52,9 @@ export interface Plan {
   status: PerformerStatus;
   events: PerformerEvent[];
   /**
-   * Set when the status says only "pod starting" and none was ever written: wait this many ms
-   * for the pod's first answer before writing it (see `STATUS_GRACE_MS`).
+   * Set when the status says only "a new pod is starting" (a new Performer's first status, or
+   * Upgrading): wait this many ms for the pod's first answer before writing it
+   * (`STATUS_GRACE_MS`).
    */
   statusDelayMs?: number;
   /** Look again after this many ms (old pods held after a Service switch). */
@@ -64,9 +65,10 @@ export interface Plan {
 export const SWITCH_SETTLE_MS = 1_000;
 
 /**
- * How long a new Performer's first status may wait for its pod. A pod that becomes Ready (or
- * fails) within it gets one status write, Ready, instead of Pending then Ready; a slower one
- * shows Pending this much later. Creation then costs four writes: pod, Service, status, event.
+ * How long a new Performer's first status, or the Upgrading status of a new revision, may wait
+ * for the new pod. A pod that becomes Ready (or fails) within it gets one status write instead of
+ * two (Pending then Ready; Upgrading then Running); a slower one shows Pending or Upgrading this
+ * much later. Creation then costs four writes: pod, Service, status, event.
  */
 export const STATUS_GRACE_MS = 2_000;
 
@@ -177,14 +179,19 @@ function settleLeft(lastUpgrade: string | undefined, now: Date): number {
   return left > 0 && left <= 1000 + SWITCH_SETTLE_MS ? left : 0;
 }
 
-/** Time left before a new Performer's first, merely "starting" status should be written. */
+/**
+ * Time left before a status that only says "a new pod is starting" should be written: the first
+ * status of a new Performer (Pending), or the switch to Upgrading while the old pod serves.
+ */
 function firstStatusDelay(
   before: PerformerStatus | undefined,
   after: PerformerStatus,
   target: k8s.V1Pod | undefined,
   now: Date,
 ): number | undefined {
-  if (before?.phase !== undefined || after.phase !== "Pending") return undefined;
+  const starting = before?.phase === undefined && after.phase === "Pending";
+  const upgrading = before?.phase !== "Upgrading" && after.phase === "Upgrading";
+  if (!starting && !upgrading) return undefined;
   const degraded = after.conditions?.find((c) => c.type === "Degraded");
   if (degraded?.status === "True") return undefined;
   // A pod about to be created is as young as can be; creationTimestamp has whole seconds.

@@ -112,6 +112,16 @@ Deno.test("an image change starts a new pod while the Service keeps selecting th
   assert.equal(plan.status.podName, oldPod.metadata?.name);
   assert.equal(condition(plan, "Progressing")?.reason, "Upgrading");
   assert.ok(plan.events.some((e) => e.reason === "Upgrading"));
+  // Upgrading is written only if the new pod is not Ready within the grace period.
+  assert.equal(plan.statusDelayMs, STATUS_GRACE_MS);
+  const newPod = podOf(v2, "starting", "new");
+  newPod.metadata!.creationTimestamp = NOW;
+  const observed = { pods: [oldPod, newPod], service: serviceFor(v1, oldPod) };
+  const late = planReconcile(v2, observed, new Date(NOW.getTime() + 2500));
+  assert.equal(late.status.phase, "Upgrading");
+  assert.equal(late.statusDelayMs, undefined);
+  const written = { ...v2, status: late.status };
+  assert.equal(planReconcile(written, observed, NOW).statusDelayMs, undefined);
 });
 
 Deno.test("when the new pod is Ready the Service switches, and the old pod goes a moment later", () => {
