@@ -162,7 +162,7 @@ Deno.test("the file: unknown keys, YAML errors, a non-mapping, an unreadable pat
   const missing = `${DIR}/absent.yaml`;
   assert.match((await problemsOf(["--config", missing]))[0], /: cannot read file: /);
   const empty = await configFile("# all defaults\n");
-  assert.equal((await load(["--config", empty])).concurrency, 4, "an empty file sets nothing");
+  assert.equal((await load(["--config", empty])).concurrency, 32, "an empty file sets nothing");
 });
 
 Deno.test("variables: other prefixes and Kubernetes service links are not read", async () => {
@@ -197,7 +197,7 @@ Deno.test("the usage lists every flag with its default, and the variables' rule"
   const usage = operatorUsage();
   for (const s of OPERATOR_SETTINGS) assert.ok(usage.includes(`  --${s.flag}`), s.flag);
   for (const flag of ["--config <string>", "--version", "--help"]) assert.ok(usage.includes(flag));
-  assert.ok(usage.includes("(default 4)"));
+  assert.ok(usage.includes("(default 32)"));
   assert.ok(usage.includes("OPERATOR_LOG_LEVEL"));
 });
 
