@@ -14,6 +14,7 @@ import * as k8s from "@kubernetes/client-node";
 import assert from "node:assert/strict";
 import { executorClient } from "../dev/aggregator_client.ts";
 import { managementClient } from "../dev/management_client.ts";
+import { EcdsaKey } from "../executor/signing/ecdsa.ts";
 import {
   executorConfig,
   type ExecutorProcess,
@@ -40,11 +41,29 @@ function tail(proc: ExecutorProcess, lines = 40): string {
   return proc.logs().split("\n").slice(-lines).join("\n");
 }
 
+/**
+ * A fresh operator key and the executor config's `operator` section for it. Docker-mode test runs
+ * on this machine share one Podman, and an executor starting removes every container of its
+ * operator address it did not adopt: with the common test key, an executor another run starts
+ * meanwhile would remove this test's performer (seen once: a 404 on the container's kill).
+ */
+function freshOperator(): { key: EcdsaKey; section: Record<string, unknown> } {
+  const hex = "0x" + Array.from(crypto.getRandomValues(new Uint8Array(32)))
+    .map((b) => b.toString(16).padStart(2, "0")).join("");
+  const key = EcdsaKey.fromHex(hex);
+  return { key, section: { address: key.address, signingKeys: { ecdsa: { privateKey: hex } } } };
+}
+
+/** A task for the executor of operator `key`. */
+function task(key: EcdsaKey, payload: unknown) {
+  return helloTask(payload, { executorAddress: key.address });
+}
+
 /** Submits `IN_FLIGHT` slow tasks; resolves each with its status and when it ended. */
-function submitSlowTasks(client: ReturnType<typeof executorClient>, label: string) {
+function submitSlowTasks(client: ReturnType<typeof executorClient>, label: string, key: EcdsaKey) {
   const tasks = Array.from(
     { length: IN_FLIGHT },
-    (_, i) => helloTask({ text: `${label} ${i}`, sleepMs: TASK_MS }),
+    (_, i) => task(key, { text: `${label} ${i}`, sleepMs: TASK_MS }),
   );
   const outcomes = tasks.map(async (t) => {
     const status = await statusOf(client.submit(t, 60_000));
@@ -54,8 +73,8 @@ function submitSlowTasks(client: ReturnType<typeof executorClient>, label: strin
 }
 
 /** The performer ids and container ids (docker) or Performer names (kubernetes) listed. */
-async function listed(executor: ExecutorProcess): Promise<string[]> {
-  const mgmt = managementClient(executor.managementAddress, OPERATOR_KEY);
+async function listed(executor: ExecutorProcess, key: EcdsaKey): Promise<string[]> {
+  const mgmt = managementClient(executor.managementAddress, key);
   try {
     return (await mgmt.listPerformers()).performers.map((p) =>
       String(p.containerId || p.performerId)
@@ -80,17 +99,17 @@ async function dockerLogs(socket: string, containerId: string): Promise<string> 
 
 /** Retries a new task every 250 ms until one succeeds; returns when (`Date.now()`). */
 async function firstSuccess(
-  address: string,
   executor: ExecutorProcess,
+  key: EcdsaKey,
   timeoutMs: number,
 ): Promise<number> {
-  const client = executorClient(address);
+  const client = executorClient(executor.grpcAddress);
   const deadline = Date.now() + timeoutMs;
   const seen = new Set<string>();
   try {
     for (let i = 0;; i++) {
       assert.ok(!executor.exited(), `the executor exited:\n${tail(executor)}`);
-      const answer = client.submit(helloTask({ text: `after ${i}` }), 5_000);
+      const answer = client.submit(task(key, { text: `after ${i}` }), 5_000);
       const status = await statusOf(answer);
       if (status === "OK") {
         assert.equal(helloResult(await answer).output, `AFTER ${i}`);
@@ -114,20 +133,23 @@ async function killWithTasksInFlight(
   configPath: string,
   mode: string,
   options: {
+    /** The executor's operator key. */
+    key: EcdsaKey;
     resources?: () => Promise<unknown>;
     /** The performer's own log, where the SDK logs "task started" with each task id. */
     performerLog?: (listedId: string) => Promise<string>;
-  } = {},
+  },
 ): Promise<void> {
+  const { key } = options;
   const resources = options.resources ?? (() => Promise.resolve(undefined));
   const first = await startExecutorProcess(configPath);
   let second: ExecutorProcess | undefined;
   try {
-    const before = await listed(first);
+    const before = await listed(first, key);
     const resourcesBefore = await resources();
     assert.equal(before.length, 1, "one performer");
     const client = executorClient(first.grpcAddress);
-    const { tasks, outcomes } = submitSlowTasks(client, "in flight");
+    const { tasks, outcomes } = submitSlowTasks(client, "in flight", key);
     // The tasks have reached the performer (they run for TASK_MS there).
     await delay(1_500);
     await first.kill();
@@ -142,7 +164,11 @@ async function killWithTasksInFlight(
 
     second = await startExecutorProcess(configPath);
     const readyAt = Date.now();
-    assert.deepEqual(await listed(second), before, "the restarted executor adopts its performer");
+    assert.deepEqual(
+      await listed(second, key),
+      before,
+      "the restarted executor adopts its performer",
+    );
     assert.deepEqual(await resources(), resourcesBefore, "the same performer resources");
     const client2 = executorClient(second.grpcAddress);
     try {
@@ -165,7 +191,7 @@ async function killWithTasksInFlight(
         assert.equal(runs, 1, `task ${t.taskId} started ${runs} times on the performer`);
       }
     }
-    const recoveredAt = await firstSuccess(second.grpcAddress, second, 30_000);
+    const recoveredAt = await firstSuccess(second, key, 30_000);
     report(
       `executor-sigkill-${mode}`,
       recoveredAt - killedAt,
@@ -183,7 +209,7 @@ async function killWithTasksInFlight(
   } finally {
     await first.stop();
     if (second) {
-      const mgmt = managementClient(second.managementAddress, OPERATOR_KEY);
+      const mgmt = managementClient(second.managementAddress, key);
       for (const p of (await mgmt.listPerformers()).performers) {
         await mgmt.removePerformer(p.performerId as string);
       }
@@ -197,11 +223,14 @@ Deno.test(
   "docker mode: the executor killed with tasks in flight: adopted performer, none run twice",
   opts,
   async () => {
+    const operator = freshOperator();
     const { configPath, dir } = await executorConfig((c) => {
+      c.operator = operator.section;
       c.shutdown = { removePerformers: false, drainTimeout: "5s" };
     });
     try {
       await killWithTasksInFlight(configPath, "docker", {
+        key: operator.key,
         performerLog: async (containerId) => dockerLogs(await podmanSocket(), containerId),
       });
     } finally {
@@ -223,6 +252,7 @@ Deno.test(
       try {
         // The Performer resource is the same one (its uid), not a new one of the same name.
         await killWithTasksInFlight(configPath, "kubernetes", {
+          key: OPERATOR_KEY,
           resources: async () => (await listPerformers(env)).map((p) => p.metadata.uid),
         });
       } finally {
@@ -238,12 +268,13 @@ Deno.test(
  */
 async function performerKilledMidTasks(
   executor: ExecutorProcess,
+  key: EcdsaKey,
   mode: string,
   killPerformer: () => Promise<void>,
 ): Promise<void> {
   const client = executorClient(executor.grpcAddress);
   try {
-    const { outcomes } = submitSlowTasks(client, "doomed");
+    const { outcomes } = submitSlowTasks(client, "doomed", key);
     await delay(1_500);
     const killedAt = Date.now();
     await killPerformer();
@@ -254,7 +285,7 @@ async function performerKilledMidTasks(
     assert.ok(!statuses.includes("OK"), `no task answered by a killed performer: ${statuses}`);
     // An error with the connection, not a wait until the task's deadline (60 s here).
     assert.ok(slowest < 10_000, `the in-flight tasks ended ${slowest} ms after the kill`);
-    const recoveredAt = await firstSuccess(executor.grpcAddress, executor, 60_000);
+    const recoveredAt = await firstSuccess(executor, key, 60_000);
     assert.ok(!executor.exited(), "the executor is running");
     report(
       `performer-crash-${mode}`,
@@ -276,13 +307,14 @@ Deno.test(
   "docker mode: the performer container killed mid-tasks: errors at once, then it is back",
   opts,
   async () => {
-    const { configPath, dir } = await executorConfig();
+    const operator = freshOperator();
+    const { configPath, dir } = await executorConfig((c) => (c.operator = operator.section));
     const executor = await startExecutorProcess(configPath);
     const socket = await podmanSocket();
     const http = Deno.createHttpClient({ proxy: { transport: "unix", path: socket } });
     try {
-      const [containerId] = await listed(executor);
-      await performerKilledMidTasks(executor, "docker", async () => {
+      const [containerId] = await listed(executor, operator.key);
+      await performerKilledMidTasks(executor, operator.key, "docker", async () => {
         // What an OOM kill or a crash of the container's process looks like to the engine.
         const res = await fetch(`http://docker/containers/${containerId}/kill?signal=SIGKILL`, {
           method: "POST",
@@ -291,11 +323,10 @@ Deno.test(
         await res.body?.cancel();
         assert.equal(res.status, 204, `kill of container ${containerId}`);
       });
-      console.log(
-        `performer container before ${containerId.slice(0, 12)}, after ${
-          (await listed(executor)).map((c) => c.slice(0, 12))
-        }`,
-      );
+      // No engine restart policy: the executor's health monitor restarted it (the same
+      // container, so its logs and exit stay inspectable).
+      assert.match(executor.logs(), /performer container restarted/, "the executor restarted it");
+      assert.deepEqual(await listed(executor, operator.key), [containerId], "the same container");
     } finally {
       http.close();
       assert.equal(await executor.stop(), 0, "the executor stops cleanly");
@@ -328,18 +359,24 @@ Deno.test(
       try {
         const pid = await performerPid(env);
         const [before] = await listPerformers(env);
-        await performerKilledMidTasks(executor, "kubernetes", () => {
+        await performerKilledMidTasks(executor, OPERATOR_KEY, "kubernetes", () => {
           Deno.kill(pid, "SIGKILL");
           return Promise.resolve();
         });
         const core = env.cluster.kubeConfig.makeApiClient(k8s.CoreV1Api);
         const [p] = await listPerformers(env);
         const pod = await core.readNamespacedPod({ namespace: env.ns, name: p.status!.podName! });
+        // Both may act: the node (kubelet) restarts the container in place, and the executor's
+        // health monitor restarts the Performer (a new pod, as `kubectl rollout restart`).
+        const replaced = /performer restarted/.test(executor.logs());
         console.log(
-          `Performer ${before.metadata.name} → ${p.metadata.name}, pod ${before.status?.podName} → ${pod.metadata?.name}: restartCount ${
-            pod.status?.containerStatuses?.[0]?.restartCount
-          }, process ${pid} → ${await performerPid(env)}`,
+          `Performer ${p.metadata.name}: pod ${before.status?.podName} → ${pod.metadata?.name} ` +
+            `(restartCount ${
+              pod.status?.containerStatuses?.[0]?.restartCount
+            }), process ${pid} → ` +
+            `${await performerPid(env)}; restarted by the executor: ${replaced}`,
         );
+        assert.equal(p.metadata.uid, before.metadata.uid, "the same Performer");
       } finally {
         assert.equal(await executor.stop(), 0, "the executor stops cleanly");
         await Deno.remove(dir, { recursive: true }).catch(() => {});
