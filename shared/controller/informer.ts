@@ -6,8 +6,11 @@
  *   disappeared while we were not watching are reported as deleted.
  * - Watches resume from the last resourceVersion; a 410 Gone (history compacted) re-lists.
  * - Every watch is bounded by a random `timeoutSeconds` of 5–10 minutes (so no connection lives
- *   forever), and a watchdog restarts a watch that has been silent for longer than that (a
- *   dropped connection can otherwise leave a watch hanging without an error). A watch request
+ *   forever), and a watchdog restarts a watch that has been silent for `silentWatchMs` (3 min by
+ *   default): with bookmarks the API server sends something every minute or two even when
+ *   nothing changes, so a longer silence is a connection that died without an error (a
+ *   black-holed flow, a stalled proxy), which would otherwise hide every change until the
+ *   watch's timeout. Restarting resumes from the last resourceVersion. A watch request
  *   not answered within `connectTimeoutMs` is cancelled and counts as a failure; so is one in
  *   flight when the informer stops (client-node's `Watch` gives no handle on its request until
  *   the server answers, so the request's own agent is destroyed). Lists are bounded by the API
@@ -64,11 +67,20 @@ export interface InformerOptions<T extends k8s.KubernetesObject> {
   backoff?: Backoff;
   /** How long a watch request may wait for the server's answer (default 30 s). */
   connectTimeoutMs?: number;
+  /** How long an answered watch may stay silent before it is restarted (default 3 min). */
+  silentWatchMs?: number;
   /** An index of the cache (`ReadonlyStore.byIndex`), e.g. pods by their owner's name. */
   index?: (obj: T) => string | undefined;
   /** Applied to every object before it is cached, e.g. to drop fields nobody reads. */
   transform?: (obj: T) => T;
 }
+
+/**
+ * Default of `silentWatchMs`. kube-apiserver sends bookmarks on a quiet watch (measured here on
+ * a watch with nothing to report: the first after 120 s, then every 60 s), so 3 minutes of
+ * silence is a dead connection, and a false restart costs one watch request.
+ */
+const DEFAULT_SILENT_WATCH_MS = 180_000;
 
 /** A watch that ends sooner than this without an error is treated as a failure. */
 const MIN_WATCH_MS = 1000;
@@ -194,13 +206,17 @@ export class Informer<T extends k8s.KubernetesObject> implements WriteRecorder<T
     const request = cancellableRequests(this.#options.kubeConfig);
     let stream: AbortController | undefined;
     this.#endWatch = () => stream ? stream.abort() : request.cancel();
+    const silentMs = Math.min(
+      (timeoutSeconds + 60) * 1000,
+      this.#options.silentWatchMs ?? DEFAULT_SILENT_WATCH_MS,
+    );
     const watchdog = setInterval(() => {
-      if (Date.now() - this.#lastActivity > (timeoutSeconds + 60) * 1000) {
-        this.#log("warn", "watch silent for too long; restarting it");
+      if (Date.now() - this.#lastActivity > silentMs) {
+        this.#log("warn", "watch silent for too long; restarting it", { silentMs });
         ending = "restart";
         this.#endWatch?.();
       }
-    }, 30_000);
+    }, Math.min(30_000, silentMs / 4));
     const connectMs = this.#options.connectTimeoutMs ?? 30_000;
     // The request is cancelled if the server has not answered by then (finish is set below).
     const connecting = setTimeout(() => {
