@@ -9,7 +9,10 @@
  *
  * The leader killed outright is tests/operator_ha_test.ts ("… takes over when the leader is
  * killed", which prints the takeover time); an operator killed mid creation is
- * tests/operator_lifecycle_test.ts ("an operator restarted mid-work …").
+ * tests/operator_lifecycle_test.ts ("an operator restarted mid-work …"). A watch that stays
+ * silent for good (a half-open connection: new connections flow, the held ones carry nothing)
+ * is restarted after 3 min of silence (shared/controller/informer_silent_test.ts; here the
+ * stall ends, so the held bytes flow again).
  */
 
 import * as k8s from "@kubernetes/client-node";
