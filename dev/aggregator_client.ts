@@ -13,6 +13,7 @@ import type { TaskSubmissionMessage } from "../executor/task/validate.ts";
 import { executorProto } from "../shared/proto/load.ts";
 import { randomTaskId } from "../sdk/testing.ts";
 import { OWN_CONNECTIONS } from "../shared/grpc/channel_options.ts";
+import { BoundedClient } from "../shared/grpc/bounded_sessions.ts";
 
 /** The fields a test chooses; the rest get sensible defaults. */
 export interface TaskFields {
@@ -52,15 +53,23 @@ export function signedSubmission(
 /** A gRPC client of an executor's ExecutorService. */
 export function executorClient(address: string) {
   const Client = executorProto().eigenlayer.hourglass.v1.ExecutorService;
-  const client = new Client(address, grpc.credentials.createInsecure(), OWN_CONNECTIONS);
+  // A fresh connection every few calls, closed by us: shared/grpc/bounded_sessions.ts.
+  const client = new BoundedClient(() =>
+    new Client(address, grpc.credentials.createInsecure(), OWN_CONNECTIONS)
+  );
   return {
     /** Submits a task; rejects with the gRPC error (its `code` is the status). */
     submit(task: TaskSubmissionMessage, timeoutMs = 30_000): Promise<TaskResultMessage> {
+      const lease = client.lease();
       return new Promise((resolve, reject) =>
-        client.SubmitTask(
+        lease.client.SubmitTask(
           task,
           { deadline: Date.now() + timeoutMs },
-          (err, res) => err ? reject(err) : resolve(res as unknown as TaskResultMessage),
+          (err, res) => {
+            lease.done();
+            if (err) reject(err);
+            else resolve(res as unknown as TaskResultMessage);
+          },
         )
       );
     },

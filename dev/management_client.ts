@@ -17,6 +17,7 @@ import {
 } from "../executor/server/management_auth.ts";
 import { executorProto } from "../shared/proto/load.ts";
 import { OWN_CONNECTIONS } from "../shared/grpc/channel_options.ts";
+import { BoundedClient } from "../shared/grpc/bounded_sessions.ts";
 
 type Request = Record<string, unknown>;
 
@@ -34,11 +35,7 @@ export function managementClient(address: string, signing?: EcdsaKey | Managemen
     ? signing
     : { scheme: "bound", key: signing };
   const Service = executorProto().eigenlayer.hourglass.v1.ExecutorManagementService;
-  const client = new Service(
-    address,
-    grpc.credentials.createInsecure(),
-    OWN_CONNECTIONS,
-  ) as unknown as
+  type ManagementStub =
     & grpc.Client
     & Record<
       string,
@@ -48,14 +45,28 @@ export function managementClient(address: string, signing?: EcdsaKey | Managemen
         cb: (e: grpc.ServiceError | null, r: unknown) => void,
       ) => void
     >;
-  const call = <T>(method: string, request: Request, timeoutMs = 120_000): Promise<T> =>
-    new Promise((resolve, reject) =>
-      client[method](
+  // A fresh connection every few calls, closed by us: shared/grpc/bounded_sessions.ts.
+  const client = new BoundedClient(() =>
+    new Service(
+      address,
+      grpc.credentials.createInsecure(),
+      OWN_CONNECTIONS,
+    ) as unknown as ManagementStub
+  );
+  const call = <T>(method: string, request: Request, timeoutMs = 120_000): Promise<T> => {
+    const lease = client.lease();
+    return new Promise((resolve, reject) =>
+      lease.client[method](
         request,
         { deadline: Date.now() + timeoutMs },
-        (err, res) => err ? reject(err) : resolve(res as T),
+        (err, res) => {
+          lease.done();
+          if (err) reject(err);
+          else resolve(res as T);
+        },
       )
     );
+  };
   /** The auth field for `method` and `request`, signed by the operator key. */
   const sign = async (method: string, request: Request, key: EcdsaKey) => {
     const { challengeToken } = await call<{ challengeToken: string }>("GetChallengeToken", {

@@ -10,6 +10,7 @@ import type * as k8s from "@kubernetes/client-node";
 import { healthProto } from "../../shared/proto/load.ts";
 import { delay } from "../../shared/controller/mod.ts";
 import { OWN_CONNECTIONS } from "../../shared/grpc/channel_options.ts";
+import { BoundedClient } from "../../shared/grpc/bounded_sessions.ts";
 
 /** The outcome of one probe attempt. */
 export interface ProbeOutcome {
@@ -42,7 +43,7 @@ export function resolvePort(port: number | string, container: k8s.V1Container): 
 }
 
 type HealthClient = InstanceType<ReturnType<typeof healthProto>["grpc"]["health"]["v1"]["Health"]>;
-const healthClients = new Map<string, HealthClient>();
+const healthClients = new Map<string, BoundedClient<HealthClient>>();
 
 /**
  * One health connection per container address, kept between probes and closed (by
@@ -51,16 +52,19 @@ const healthClients = new Map<string, HealthClient>();
  * one to a lingering connection: either can abort a Deno process inside nghttp2
  * (denoland/deno#36788).
  */
-function healthClientFor(address: string): HealthClient {
+function healthClientFor(address: string): BoundedClient<HealthClient> {
   let client = healthClients.get(address);
   if (!client) {
     const { Health } = healthProto().grpc.health.v1;
     // Reconnect quickly: a restarted container must be seen within a probe period or two.
-    client = new Health(address, grpc.credentials.createInsecure(), {
-      ...OWN_CONNECTIONS,
-      "grpc.initial_reconnect_backoff_ms": 100,
-      "grpc.max_reconnect_backoff_ms": 1_000,
-    });
+    // Sessions stay short (shared/grpc/bounded_sessions.ts): a fresh one every few probes.
+    client = new BoundedClient(() =>
+      new Health(address, grpc.credentials.createInsecure(), {
+        ...OWN_CONNECTIONS,
+        "grpc.initial_reconnect_backoff_ms": 100,
+        "grpc.max_reconnect_backoff_ms": 1_000,
+      })
+    );
     healthClients.set(address, client);
   }
   return client;
@@ -82,9 +86,10 @@ function grpcCheck(
   service: string,
   timeoutMs: number,
 ): Promise<ProbeOutcome> {
-  const client = healthClientFor(`${ip}:${port}`);
+  const lease = healthClientFor(`${ip}:${port}`).lease();
   return new Promise((resolve) => {
-    client.Check({ service }, { deadline: Date.now() + timeoutMs }, (err, res) => {
+    lease.client.Check({ service }, { deadline: Date.now() + timeoutMs }, (err, res) => {
+      lease.done();
       if (err) {
         resolve({
           ok: false,

@@ -5,7 +5,9 @@
  *
  * Connection set-up may retry (grpc-js reconnects with back-off by itself); after repeated
  * UNAVAILABLE health checks the channel is recreated, since a channel can get stuck after its
- * server restarts.
+ * server restarts. Channels move to a fresh connection every few calls and close when idle, so
+ * this side ends its HTTP/2 sessions rather than receive the performer's GOAWAY
+ * (shared/grpc/bounded_sessions.ts, deno#36788).
  * @module
  */
 
@@ -15,6 +17,7 @@ import { performerProto } from "../../shared/proto/load.ts";
 import { TaskError, type TaskErrorCode } from "../task/errors.ts";
 import { CircuitBreaker } from "./circuit_breaker.ts";
 import { OWN_CONNECTIONS } from "../../shared/grpc/channel_options.ts";
+import { BoundedClient } from "../../shared/grpc/bounded_sessions.ts";
 
 /** What a health check found. */
 export type AppHealth = "SERVING" | "NOT_SERVING" | "UNKNOWN" | "SERVICE_UNKNOWN" | "UNREACHABLE";
@@ -36,8 +39,8 @@ type PerformerClient = InstanceType<
 export class PerformerConnection {
   readonly endpoint: string;
   readonly breaker: CircuitBreaker;
-  #client: PerformerClient;
-  #health: ReturnType<typeof healthClient>;
+  #client: BoundedClient<PerformerClient>;
+  #health: BoundedClient<ReturnType<typeof healthClient>>;
   #unavailable = 0;
 
   constructor(endpoint: string, breaker = new CircuitBreaker()) {
@@ -46,11 +49,13 @@ export class PerformerConnection {
     [this.#client, this.#health] = this.#connect();
   }
 
-  #connect(): [PerformerClient, ReturnType<typeof healthClient>] {
+  #connect(): [BoundedClient<PerformerClient>, BoundedClient<ReturnType<typeof healthClient>>] {
     const Client = performerProto().eigenlayer.hourglass.v1.performer.PerformerService;
     return [
-      new Client(this.endpoint, grpc.credentials.createInsecure(), CHANNEL_OPTIONS),
-      healthClient(this.endpoint, CHANNEL_OPTIONS),
+      new BoundedClient(() =>
+        new Client(this.endpoint, grpc.credentials.createInsecure(), CHANNEL_OPTIONS)
+      ),
+      new BoundedClient(() => healthClient(this.endpoint, CHANNEL_OPTIONS)),
     ];
   }
 
@@ -71,10 +76,12 @@ export class PerformerConnection {
     return new Promise((resolve, reject) => {
       // Existing performers expect the ASCII bytes of the 0x… task id.
       const request = { taskId: new TextEncoder().encode(taskId), payload };
-      const call = this.#client.ExecuteTask(
+      const lease = this.#client.lease();
+      const call = lease.client.ExecuteTask(
         request,
         { deadline: options.deadline },
         (err, response) => {
+          lease.done();
           options.signal?.removeEventListener("abort", cancel);
           if (err) {
             if (err.code === grpc.status.UNAVAILABLE) this.breaker.onFailure();
@@ -93,21 +100,23 @@ export class PerformerConnection {
 
   /** One grpc.health.v1 check; "UNREACHABLE" when the call itself fails. */
   async health(timeoutMs = 2_000): Promise<AppHealth> {
+    const lease = this.#health.lease();
     try {
-      const status = await checkHealth(this.#health, { timeoutMs });
+      const status = await checkHealth(lease.client, { timeoutMs });
       this.#unavailable = 0;
       return status as AppHealth;
     } catch {
       if (++this.#unavailable >= RECREATE_AFTER_FAILURES) this.#reconnect();
       return "UNREACHABLE";
+    } finally {
+      lease.done();
     }
   }
 
   #reconnect(): void {
     this.#unavailable = 0;
-    this.#client.close();
-    this.#health.close();
-    [this.#client, this.#health] = this.#connect();
+    this.#client.reset();
+    this.#health.reset();
   }
 
   /** Closes the channels. */

@@ -5,6 +5,7 @@
  */
 
 import * as grpc from "@grpc/grpc-js";
+import { BOUNDED_SERVER_OPTIONS, boundServerSessions } from "./bounded_sessions.ts";
 
 /** A service to register: its definition and its handlers. */
 export interface GrpcService {
@@ -34,9 +35,13 @@ export interface StartedGrpcServer {
   address: string;
 }
 
-/** Registers `services` and binds plaintext `host:port`; resolves once the server accepts calls. */
+/**
+ * Registers `services` and binds plaintext `host:port`; resolves once the server accepts calls.
+ * Every HTTP/2 session is kept short and idle ones are closed by us (bounded_sessions.ts:
+ * deno#36788 aborts a process that receives a GOAWAY on a long session).
+ */
 export async function startGrpcServer(options: StartGrpcServerOptions): Promise<StartedGrpcServer> {
-  const server = new grpc.Server(options.serverOptions);
+  const server = new grpc.Server({ ...BOUNDED_SERVER_OPTIONS, ...options.serverOptions });
   for (const { definition, implementation } of options.services) {
     server.addService(definition, implementation);
   }
@@ -54,6 +59,7 @@ export async function startGrpcServer(options: StartGrpcServerOptions): Promise<
       cause: err,
     });
   });
+  boundServerSessions(server);
   return { server, port, address: `${host}:${port}` };
 }
 

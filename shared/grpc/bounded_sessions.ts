@@ -1,0 +1,239 @@
+/**
+ * Keeps the HTTP/2 sessions we take part in short, which is what keeps Deno 2.9 alive under
+ * denoland/deno#36788 in practice.
+ *
+ * What aborts the process (measured with Deno 2.9.6 and a Node.js peer, tests/http2_goaway_test.ts,
+ * `deno task bench:http2`): once garbage collections have freed finished HTTP/2 streams, a
+ * `node:http2` session that *receives* a GOAWAY (the peer's graceful close: a performer or pod
+ * stopping, an aggregator closing its channel) makes nghttp2 walk a stream map holding freed
+ * memory: `find_stream_on_goaway_func … closed_next == NULL` (exit 134) or a segfault (139). No
+ * JavaScript runs in between, so nothing can catch it. Sending a GOAWAY never crashed the sender.
+ * - Servers: a session that carried more than about 85 streams aborted in 8–9 of 9 runs when the
+ *   client closed it after a GC; sessions closed by us every {@link STREAMS_PER_SESSION} streams
+ *   survived every run (`boundServerSessions`; gRPC clients reconnect on GOAWAY by design).
+ * - Clients: a grpc-js client can abort on a server's GOAWAY after as few as two calls. Ours
+ *   therefore end their sessions themselves: a fresh channel every {@link CALLS_PER_CHANNEL}
+ *   calls, a full channel closed with its last call, idle ones after {@link CLIENT_IDLE_MS}
+ *   (`BoundedClient`), and the executor closes its channel before it stops a performer. What
+ *   remains is a peer that stops on its own while we hold a session (a pod evicted mid-task).
+ * A new connection every 16 calls costs about 1 ms, amortized under 0.1 ms a call, and the
+ * successor channel connects before it is needed. (One connection per call was tried and made
+ * things worse: more sessions, more GOAWAYs received by the server side.)
+ * @module
+ */
+
+import * as grpc from "@grpc/grpc-js";
+import type * as http2 from "node:http2";
+
+/**
+ * Streams one server session may carry. Sessions with ≥ 95 streams aborted in most runs, 85
+ * never did; 32 leaves room for streams a peer opens before it sees our GOAWAY.
+ */
+export const STREAMS_PER_SESSION = 32;
+
+/**
+ * Calls per client channel: below the servers' bound, so that our clients always end their
+ * sessions before one of our servers would (a grpc-js client under Deno that *receives* a GOAWAY
+ * can abort after very few calls).
+ */
+export const CALLS_PER_CHANNEL = 16;
+
+/**
+ * A client channel without calls for this long is closed by us (`BoundedClient`); below the
+ * {@link SERVER_SESSION_IDLE_MS} after which our servers close idle sessions, so our side is the
+ * one that closes. (grpc-js's own `grpc.client_idle_timeout_ms` is not used: under Deno it cut a
+ * 32 s call after about 20 s.)
+ */
+export const CLIENT_IDLE_MS = 10_000;
+
+/** Longest wait between the two GOAWAYs of a graceful close. */
+export const GOAWAY_GRACE_MS = 1_000;
+
+/** Idle server sessions are closed by us after this long (before a peer's GOAWAY can come). */
+export const SERVER_SESSION_IDLE_MS = 60_000;
+
+/** Server options that go with `boundServerSessions` (grpc-js closes idle sessions itself). */
+export const BOUNDED_SERVER_OPTIONS: grpc.ServerOptions = {
+  "grpc.max_connection_idle_ms": SERVER_SESSION_IDLE_MS,
+};
+
+/** What grpc-js keeps per bound port; read to reach the HTTP/2 servers it created. */
+interface GrpcServerInternals {
+  http2Servers?: Map<http2.Http2Server, unknown>;
+}
+
+/**
+ * Closes each HTTP/2 session of `server` from our side once it has carried `maxStreams` streams.
+ * Call after `bindAsync` resolved (the HTTP/2 servers exist from then on). grpc-js does not
+ * expose its HTTP/2 servers, so this reads its `http2Servers` map; a grpc-js that no longer has
+ * it fails loudly here rather than leaving the process exposed.
+ */
+export function boundServerSessions(
+  server: grpc.Server,
+  maxStreams = STREAMS_PER_SESSION,
+): void {
+  const servers = (server as unknown as GrpcServerInternals).http2Servers;
+  if (!(servers instanceof Map) || servers.size === 0) {
+    throw new Error(
+      "boundServerSessions: this grpc-js has no http2Servers map (or nothing is bound yet); " +
+        "the HTTP/2 session bound (deno#36788) cannot be applied",
+    );
+  }
+  for (const http2Server of servers.keys()) {
+    http2Server.on("session", (session: http2.ServerHttp2Session) => {
+      let streams = 0;
+      session.on("stream", () => {
+        if (++streams === maxStreams) closeGracefully(session);
+      });
+    });
+  }
+}
+
+/**
+ * The two-step GOAWAY of RFC 9113 §6.8: first "no new streams" with the highest stream id, so
+ * every stream the client already sent is still served; once a PING round trip shows the client
+ * has seen it (or after {@link GOAWAY_GRACE_MS}), `close()` sends the final GOAWAY and lets the
+ * open calls finish. Closing at once refused the streams a busy client had in flight
+ * (REFUSED_STREAM, which grpc-js retries only once: tasks failed with UNAVAILABLE at 256 in
+ * flight in tests/executor_load_test.ts).
+ */
+function closeGracefully(session: http2.ServerHttp2Session): void {
+  let closed = false;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    clearTimeout(timer);
+    if (!session.closed && !session.destroyed) session.close();
+  };
+  const timer = setTimeout(close, GOAWAY_GRACE_MS);
+  try {
+    session.goaway(0, 2 ** 31 - 1);
+    session.ping(close);
+  } catch {
+    close();
+  }
+}
+
+/** One channel of a `BoundedClient` and the calls it still carries. */
+interface Generation<C> {
+  client: C;
+  started: number;
+  active: number;
+  retired: boolean;
+}
+
+/** A call's hold on a channel: call `done()` once the call has ended, whatever the outcome. */
+export interface ChannelLease<C> {
+  client: C;
+  done(): void;
+}
+
+/**
+ * A gRPC client that moves to a fresh channel (its own connection) every `maxStreams` calls and
+ * closes each old channel once its last call ended — so every session we hold stays short and
+ * it is always our side that ends it (see the module comment).
+ */
+export class BoundedClient<C extends grpc.Client> {
+  readonly #create: () => C;
+  readonly #maxStreams: number;
+  readonly #idleMs: number;
+  /** The channel new calls go to; none after an idle close until the next call. */
+  #current: Generation<C> | undefined;
+  /** Channels not closed yet: the current one and retired ones with calls in flight. */
+  readonly #live = new Set<Generation<C>>();
+  #next: C | undefined;
+  #idleTimer: ReturnType<typeof setTimeout> | undefined;
+  #closed = false;
+
+  constructor(
+    create: () => C,
+    options: { maxStreams?: number; idleMs?: number } = {},
+  ) {
+    this.#create = create;
+    this.#maxStreams = options.maxStreams ?? CALLS_PER_CHANNEL;
+    this.#idleMs = options.idleMs ?? CLIENT_IDLE_MS;
+  }
+
+  /** The channel for one call; release it with `done()` when the call ends. */
+  lease(): ChannelLease<C> {
+    if (this.#closed) throw new Error("BoundedClient: closed");
+    clearTimeout(this.#idleTimer);
+    if (!this.#current || this.#current.started >= this.#maxStreams) this.#rotate();
+    const generation = this.#current!;
+    generation.started++;
+    generation.active++;
+    // Connect the successor while this channel still has calls left, so no call waits for it.
+    if (generation.started === Math.ceil(this.#maxStreams / 2) && !this.#next) {
+      this.#next = this.#create();
+      this.#next.getChannel().getConnectivityState(true);
+    }
+    let released = false;
+    return {
+      client: generation.client,
+      done: () => {
+        if (released) return;
+        released = true;
+        generation.active--;
+        // A full channel closes with its last call, not at the next call: an open session with
+        // finished calls is what a peer's GOAWAY must not find.
+        if (generation === this.#current && generation.started >= this.#maxStreams) {
+          this.#current = undefined;
+          this.#retire(generation);
+        }
+        this.#closeIfDrained(generation);
+        this.#armIdleTimer();
+      },
+    };
+  }
+
+  /** Drops every channel now; the next call opens a new one (e.g. after the peer restarted). */
+  reset(): void {
+    if (this.#current) this.#retire(this.#current);
+    this.#current = undefined;
+    this.#next?.close();
+    this.#next = undefined;
+  }
+
+  /** Closes every channel; calls in flight end with CANCELLED or UNAVAILABLE. */
+  close(): void {
+    this.#closed = true;
+    clearTimeout(this.#idleTimer);
+    for (const generation of this.#live) generation.client.close();
+    this.#live.clear();
+    this.#current = undefined;
+    this.#next?.close();
+    this.#next = undefined;
+  }
+
+  #armIdleTimer(): void {
+    if (this.#closed || [...this.#live].some((g) => g.active > 0)) return;
+    clearTimeout(this.#idleTimer);
+    const timer = setTimeout(() => this.reset(), this.#idleMs);
+    Deno.unrefTimer(timer);
+    this.#idleTimer = timer;
+  }
+
+  #rotate(): void {
+    if (this.#current) this.#retire(this.#current);
+    const next = this.#next ?? this.#create();
+    this.#next = undefined;
+    this.#current = this.#generation(next);
+  }
+
+  #retire(generation: Generation<C>): void {
+    generation.retired = true;
+    this.#closeIfDrained(generation);
+  }
+
+  #closeIfDrained(generation: Generation<C>): void {
+    if (!generation.retired || generation.active > 0 || !this.#live.has(generation)) return;
+    this.#live.delete(generation);
+    generation.client.close();
+  }
+
+  #generation(client: C): Generation<C> {
+    const generation = { client, started: 0, active: 0, retired: false };
+    this.#live.add(generation);
+    return generation;
+  }
+}
