@@ -517,3 +517,29 @@ Deno.test("a claim the store does not answer in the task's time fails UNAVAILABL
   assert.ok(deadlines[0]! <= start + 300 + 50, "the claim got the task's deadline");
   processed.close();
 });
+
+Deno.test("the answer does not wait for the outcome write; the claim already refuses copies", async () => {
+  const { deps, calls, processed } = await setup();
+  let land!: () => void;
+  const landed = new Promise<void>((r) => land = r);
+  const finish = deps.processed.finish;
+  deps.processed = {
+    ...deps.processed,
+    // An outcome write that takes as long as the test says (a slow disk, a busy store).
+    finish: async (id, state, o) => {
+      await landed;
+      await finish(id, state, o);
+    },
+  };
+  const t = task();
+  const result = await executeSubmission(deps, t, { signal });
+  assert.equal(new TextDecoder().decode(result.output), "HI");
+  assert.equal(await processed.state(t.taskId), "running", "answered before the outcome landed");
+  assert.equal(await code(executeSubmission(deps, t, { signal })), "AlreadyExists");
+  assert.deepEqual(calls, [t.taskId], "run once");
+  land();
+  // The outcome lands afterwards (state waits for the store's pending write of the id).
+  await new Promise((r) => setTimeout(r, 10));
+  assert.equal(await processed.state(t.taskId), "done");
+  processed.close();
+});

@@ -13,7 +13,7 @@
  * @module
  */
 
-import { checkedWrite, StoreHealth } from "../store/health.ts";
+import { StoreHealth } from "../store/health.ts";
 
 /** Where a task id stands. */
 export type TaskState = "running" | "done" | "failed";
@@ -40,8 +40,118 @@ const PREFIX = ["processed-tasks"];
 const DEFAULT_CALL_MS = 5_000;
 
 /**
+ * Most writes one group commit carries. Deno KV allows 100 checks per atomic operation; every
+ * write here carries one.
+ */
+const MAX_BATCH = 64;
+
+/** One queued write: a claim (a check that the key is absent) or a set/delete checked by version. */
+interface QueuedWrite {
+  key: Deno.KvKey;
+  /** The version the key must have: null = absent (a claim). */
+  versionstamp: string | null;
+  /** The value to set; undefined deletes. */
+  value?: unknown;
+  resolve: (r: Deno.KvCommitResult | Deno.KvCommitError) => void;
+  reject: (err: unknown) => void;
+}
+
+/**
+ * Group commit: writes submitted while a commit is in flight go out together in the next one,
+ * as one atomic operation with a check per key. Measured on this machine (2 cores, ext4), a
+ * Deno KV commit takes 0.3–1.3 ms and commits are serialised, so at 64 tasks in flight the
+ * store's write thread, not the performer, set the pace (3 writes per task before: claim, read
+ * and write of the outcome). A batch whose checks do not all pass (a duplicate claim among them)
+ * is retried write by write, so each write gets exactly the answer it would get alone: the
+ * de-duplication guarantee is the per-key check, unchanged.
+ */
+class WriteQueue {
+  readonly #kv: Deno.Kv;
+  readonly #expireIn: number;
+  #queue: QueuedWrite[] = [];
+  #flushing = false;
+
+  constructor(kv: Deno.Kv, expireIn: number) {
+    this.#kv = kv;
+    this.#expireIn = expireIn;
+  }
+
+  write(
+    key: Deno.KvKey,
+    versionstamp: string | null,
+    value?: unknown,
+  ): Promise<Deno.KvCommitResult | Deno.KvCommitError> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ key, versionstamp, value, resolve, reject });
+      if (!this.#flushing) {
+        this.#flushing = true;
+        // After the current microtasks: writes submitted in the same turn share the commit.
+        queueMicrotask(() => this.#flush());
+      }
+    });
+  }
+
+  async #flush(): Promise<void> {
+    while (this.#queue.length > 0) {
+      const batch: QueuedWrite[] = [];
+      const keys = new Set<string>();
+      const rest: QueuedWrite[] = [];
+      for (const w of this.#queue) {
+        const id = String(w.key[w.key.length - 1]);
+        // The same key twice in one atomic operation would pass both checks: the second write
+        // waits for the next commit, where it sees the first.
+        if (batch.length < MAX_BATCH && !keys.has(id)) {
+          keys.add(id);
+          batch.push(w);
+        } else rest.push(w);
+      }
+      this.#queue = rest;
+      await this.#commit(batch);
+    }
+    this.#flushing = false;
+  }
+
+  async #commit(batch: QueuedWrite[]): Promise<void> {
+    try {
+      const result = await this.#atomic(batch).commit();
+      if (result.ok || batch.length === 1) {
+        for (const w of batch) w.resolve(result);
+        return;
+      }
+    } catch (err) {
+      for (const w of batch) w.reject(err);
+      return;
+    }
+    // Some check failed: each write alone, so only the ones whose own check fails are refused.
+    await Promise.all(batch.map(async (w) => {
+      try {
+        w.resolve(await this.#atomic([w]).commit());
+      } catch (err) {
+        w.reject(err);
+      }
+    }));
+  }
+
+  #atomic(batch: QueuedWrite[]): Deno.AtomicOperation {
+    const op = this.#kv.atomic();
+    for (const w of batch) {
+      op.check({ key: w.key, versionstamp: w.versionstamp });
+      if (w.value === undefined) op.delete(w.key);
+      else op.set(w.key, w.value, { expireIn: this.#expireIn });
+    }
+    return op;
+  }
+}
+
+/**
  * The processed-task store over an open Deno KV database; `health` bounds its calls (default: a
  * StoreHealth of its own, for tests).
+ *
+ * Writes are checked atomic operations (see `checkedWrite` in `store/health.ts`: they fail at
+ * once on a locked file), grouped into shared commits ({@linkcode WriteQueue}). The outcome and
+ * the release of a claim are checked against the version the claim wrote, so they cost one
+ * write, not a read and a write. `state` waits for this store's pending writes of the id, so a
+ * caller that did not await `finish` still reads its own writes.
  */
 export function processedTasks(
   kv: Deno.Kv,
@@ -49,36 +159,54 @@ export function processedTasks(
   options: { health?: StoreHealth } = {},
 ): ProcessedTasks {
   const health = options.health ?? new StoreHealth(kv, { path: "(unnamed)" });
+  const queue = new WriteQueue(kv, retentionMs);
   const key = (taskId: string) => [...PREFIX, taskId.toLowerCase()];
   const until = (o?: StoreCallOptions) => o?.deadline ?? Date.now() + DEFAULT_CALL_MS;
+  /** The version each claim of this process wrote, until its outcome or release is written. */
+  const claimed = new Map<string, string>();
+  /** Outcome and release writes not settled yet, by id. */
+  const pending = new Map<string, Promise<unknown>>();
+  /** Writes `value` (undefined deletes) over the claim's own version, one write. */
+  const closeClaim = async (taskId: string, value: unknown, what: string, o?: StoreCallOptions) => {
+    const id = taskId.toLowerCase();
+    const write = (async () => {
+      const version = claimed.get(id) ?? (await kv.get(key(id))).versionstamp;
+      claimed.delete(id);
+      const result = await queue.write(key(id), version, value);
+      // The check cannot fail while this process is the only writer of its claims; if it does,
+      // the record is not what this process wrote, and saying so beats a silent no-op.
+      if (!result.ok) throw new Error(`task ${taskId} changed in the store since it was claimed`);
+    })();
+    const settled = write.catch(() => {});
+    pending.set(id, settled);
+    settled.finally(() => {
+      if (pending.get(id) === settled) pending.delete(id);
+    });
+    await health.call(`${what} of task ${taskId}`, write, until(o));
+  };
   return {
     async claim(taskId, o) {
-      const attempt = kv.atomic()
-        .check({ key: key(taskId), versionstamp: null })
-        .set(key(taskId), { state: "running", at: Date.now() }, { expireIn: retentionMs })
-        .commit();
+      const id = taskId.toLowerCase();
+      const attempt = queue.write(key(id), null, { state: "running", at: Date.now() });
       try {
-        return (await health.call(`the claim of task ${taskId}`, attempt, until(o))).ok;
+        const result = await health.call(`the claim of task ${taskId}`, attempt, until(o));
+        if (result.ok) claimed.set(id, result.versionstamp);
+        return result.ok;
       } catch (err) {
         // Timed out, but it may still land: the task is not run, so a late claim is dropped
         // again rather than refusing the aggregator's retry for the whole retention.
-        attempt.then((r) => r.ok ? kv.delete(key(taskId)) : undefined).catch(() => {});
+        attempt.then((r) => r.ok ? kv.delete(key(id)) : undefined).catch(() => {});
         throw err;
       }
     },
-    async finish(taskId, state, o) {
-      const write = checkedWrite(kv, {
-        key: key(taskId),
-        value: { state, at: Date.now() },
-        expireIn: retentionMs,
-      });
-      await health.call(`the outcome of task ${taskId}`, write, until(o));
+    finish(taskId, state, o) {
+      return closeClaim(taskId, { state, at: Date.now() }, "the outcome", o);
     },
-    async release(taskId, o) {
-      const write = checkedWrite(kv, { key: key(taskId) });
-      await health.call(`the release of task ${taskId}`, write, until(o));
+    release(taskId, o) {
+      return closeClaim(taskId, undefined, "the release", o);
     },
     async state(taskId) {
+      await pending.get(taskId.toLowerCase());
       const entry = await kv.get<{ state: TaskState }>(key(taskId));
       return entry.value?.state;
     },
