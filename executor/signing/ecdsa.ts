@@ -15,14 +15,20 @@
  * - The digest is signed as is (no EIP-191 prefix, no extra hashing); callers build it with
  *   `digests.ts`.
  *
- * Backed by `@noble/curves` (audited, pure JS). `tiny-secp256k1` (libsecp256k1 in WASM) is about
- * twice as fast (sign 0.10 vs 0.19 ms, recover 0.21 vs 0.37 ms in `signing_bench.ts`), but that is
- * well under a millisecond per task next to a 2.3 ms BN254 verification, and keeping it out of
- * production code keeps it an independent implementation for the tests to cross-check against.
+ * Signing and recovery run on `tiny-secp256k1` (bitcoin-core's libsecp256k1 built to WASM); key
+ * set-up and the curve order come from `@noble/curves` (audited, pure JS). Every ECDSA task does
+ * one recovery (the aggregator's signature) and two signatures (result, auth): libsecp256k1 is
+ * about twice as fast as noble at both (sign 0.10 vs 0.19 ms, recover 0.21 vs 0.37 ms in
+ * `signing_bench.ts` on an idle core; 0.41 vs 0.77 ms recover on the loaded 2-core machine),
+ * which is CPU time every task pays, and at 64 in flight the executor is CPU-bound. Both produce
+ * RFC 6979 low-s signatures, so the bytes are the same: `ecdsa_test.ts` checks ours against
+ * noble's (now the independent implementation) and `tests/signing_crosscheck_test.ts` against
+ * go-ethereum.
  * @module
  */
 
 import { secp256k1 } from "@noble/curves/secp256k1.js";
+import * as libsecp256k1 from "tiny-secp256k1";
 import { bytesToBigInt, bytesToHex, hexToBytes } from "./_bytes.ts";
 import { SignatureError } from "./errors.ts";
 import { keccak256 } from "./keccak.ts";
@@ -69,11 +75,11 @@ export class EcdsaKey {
   /** Signs a 32-byte digest: 65 bytes r‖s‖v with v ∈ {27, 28} and low s (RFC 6979 nonce). */
   sign(digest: Uint8Array): Uint8Array {
     assertDigest(digest);
-    const recovered = secp256k1.sign(digest, this.#secret, { prehash: false, format: "recovered" });
-    // noble's "recovered" format puts the recovery id first; Ethereum puts v last.
+    // RFC 6979 nonce, no extra entropy; libsecp256k1 always answers with low s.
+    const { signature, recoveryId } = libsecp256k1.signRecoverable(digest, this.#secret);
     const out = new Uint8Array(ECDSA_SIGNATURE_LENGTH);
-    out.set(recovered.subarray(1, 65), 0);
-    out[64] = recovered[0] + 27;
+    out.set(signature, 0);
+    out[64] = recoveryId + 27;
     return out;
   }
 
@@ -136,15 +142,20 @@ export function parseEcdsaSignature(signature: Uint8Array): EcdsaSignatureParts 
 /** Recovers the uncompressed public key (65 bytes) that signed `digest`. */
 export function recoverPublicKey(digest: Uint8Array, signature: Uint8Array): Uint8Array {
   assertDigest(digest);
-  const { r, s, recovery } = parseEcdsaSignature(signature);
+  const { recovery } = parseEcdsaSignature(signature);
+  let publicKey: Uint8Array | null;
   try {
-    return new secp256k1.Signature(r, s, recovery).recoverPublicKey(digest).toBytes(false);
+    publicKey = libsecp256k1.recover(digest, signature.subarray(0, 64), recovery, false);
   } catch (cause) {
-    // r is not the x-coordinate of a curve point, or the recovered point is the identity.
     throw new SignatureError("SignatureInvalid", "ECDSA signature does not recover a public key", {
       cause,
     });
   }
+  // null: r is not the x-coordinate of a curve point, or the recovered point is the identity.
+  if (publicKey === null) {
+    throw new SignatureError("SignatureInvalid", "ECDSA signature does not recover a public key");
+  }
+  return publicKey;
 }
 
 /** Recovers the EIP-55 address that signed `digest`. */

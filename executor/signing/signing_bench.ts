@@ -5,7 +5,7 @@
  */
 
 import { keccak256 as jsKeccak256 } from "js-sha3";
-import * as tiny from "tiny-secp256k1";
+import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { hexToBytes } from "./_bytes.ts";
 import { mclHashToG1, nobleSign, nobleVerify } from "./_test_util.ts";
 import {
@@ -38,22 +38,26 @@ const blsPoint = decodeG1(blsSig);
 const publicKey = blsKey.publicKey;
 const kib = new Uint8Array(1024).map((_, i) => i & 0xff);
 
-Deno.bench("ECDSA sign: @noble/curves (used)", { group: "ecdsa sign", baseline: true }, () => {
-  ecdsaKey.sign(digest);
-});
-Deno.bench("ECDSA sign: tiny-secp256k1 (WASM)", { group: "ecdsa sign" }, () => {
-  tiny.signRecoverable(digest, SECRET);
+Deno.bench(
+  "ECDSA sign: tiny-secp256k1 (WASM, used)",
+  { group: "ecdsa sign", baseline: true },
+  () => {
+    ecdsaKey.sign(digest);
+  },
+);
+Deno.bench("ECDSA sign: @noble/curves", { group: "ecdsa sign" }, () => {
+  secp256k1.sign(digest, SECRET, { prehash: false, format: "recovered" });
 });
 
 Deno.bench(
-  "ECDSA recover: @noble/curves (used)",
+  "ECDSA recover: tiny-secp256k1 (WASM, used)",
   { group: "ecdsa recover", baseline: true },
   () => {
     recoverPublicKey(digest, ecdsaSig);
   },
 );
-Deno.bench("ECDSA recover: tiny-secp256k1 (WASM)", { group: "ecdsa recover" }, () => {
-  tiny.recover(digest, compact, recid, false);
+Deno.bench("ECDSA recover: @noble/curves", { group: "ecdsa recover" }, () => {
+  secp256k1.Signature.fromBytes(compact).addRecoveryBit(recid).recoverPublicKey(digest);
 });
 Deno.bench("ECDSA recover + address (keccak, EIP-55)", { group: "ecdsa recover" }, () => {
   recoverAddress(digest, ecdsaSig);
