@@ -77,15 +77,21 @@ export class GrpcClient {
     request: Req,
     options: CallOptions,
   ): Promise<Res> {
-    const response = await this.unary(
-      method.path,
-      new Uint8Array(method.requestSerialize(request)),
-      options,
-    );
-    // grpc-js deserializers are typed for Buffer; a view over the same bytes, no copy.
-    return method.responseDeserialize(
-      Buffer.from(response.buffer, response.byteOffset, response.length) as never,
-    );
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(method.requestSerialize(request));
+    } catch (cause) {
+      throw new GrpcError(Status.INTERNAL, `Cannot serialize the request: ${cause}`, { cause });
+    }
+    const response = await this.unary(method.path, bytes, options);
+    try {
+      // grpc-js deserializers are typed for Buffer; a view over the same bytes, no copy.
+      return method.responseDeserialize(
+        Buffer.from(response.buffer, response.byteOffset, response.length) as never,
+      );
+    } catch (cause) {
+      throw new GrpcError(Status.INTERNAL, `Cannot parse the response: ${cause}`, { cause });
+    }
   }
 
   /** Makes one unary call with serialized bytes; resolves with the response's bytes. */
@@ -96,6 +102,19 @@ export class GrpcClient {
         `Request message of ${message.length} bytes exceeds the maximum of ${this.#options.maxMessageBytes}`,
       );
     }
+    // A call the server provably did not process (sent after its GOAWAY's last stream, refused,
+    // or never sent because the connection was closing) goes once more on a new connection, as
+    // grpc-js's transparent retry does: nothing ran, so even a non-idempotent task is safe.
+    for (let attempt = 0;; attempt++) {
+      try {
+        return await this.#attempt(path, message, options);
+      } catch (err) {
+        if (!(err instanceof GrpcError && err.unprocessed) || attempt >= 1) throw err;
+      }
+    }
+  }
+
+  async #attempt(path: string, message: Uint8Array, options: CallOptions): Promise<Uint8Array> {
     if (options.signal?.aborted) throw new GrpcError(Status.CANCELLED, "Cancelled before start");
     const remaining = options.deadline - Date.now();
     if (remaining <= 0) {
@@ -105,13 +124,10 @@ export class GrpcClient {
     try {
       conn = await this.#connect(remaining);
     } catch (err) {
-      throw err instanceof GrpcError ? err : new GrpcError(
-        Status.UNAVAILABLE,
-        String(
-          (err as Error).message,
-        ),
-        { cause: err },
-      );
+      // Connect failures are final: dialling again at once would fail the same way.
+      throw err instanceof GrpcError
+        ? err
+        : new GrpcError(Status.UNAVAILABLE, (err as Error).message, { cause: err });
     }
     return await new UnaryCall(conn, this.#options.maxMessageBytes).run(
       this.#headers(path, options.deadline),
@@ -150,6 +166,15 @@ export class GrpcClient {
     const conn = await opening;
     if (this.#closed) conn.close();
     return conn;
+  }
+
+  /**
+   * Moves new calls to a fresh connection (e.g. after the peer restarted); calls in flight on the
+   * old one finish, then it closes.
+   */
+  reset(): void {
+    this.#connection?.then((c) => c.drain(), () => {});
+    this.#connection = undefined;
   }
 
   /** Closes the connection (GOAWAY); calls in flight fail UNAVAILABLE. */

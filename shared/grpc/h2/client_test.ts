@@ -272,3 +272,13 @@ Deno.test("grpc-js clients and servers agree: same status for the same failure",
     }
   });
 });
+
+Deno.test("reset(): calls in flight finish on the old connection, new ones dial a new one", () =>
+  withServer(async (_, client) => {
+    const inFlight = task(client, "sleep:300", enc("old"));
+    await new Promise((r) => setTimeout(r, 100));
+    client.reset();
+    assert.equal(dec((await task(client, "echo", enc("new"))).result), "new");
+    assert.equal(dec((await inFlight).result), "old");
+    assert.equal(client.connectionsOpened, 2);
+  }));

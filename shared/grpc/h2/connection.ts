@@ -128,6 +128,7 @@ export class H2Connection {
   #slotWaiters: Array<() => void> = [];
   #headerBlock?: { streamId: number; endStream: boolean; parts: Uint8Array[] };
   #goingAway = false;
+  #draining = false;
   #closed = false;
 
   private constructor(socket: Deno.TcpConn, onClose?: () => void) {
@@ -255,6 +256,18 @@ export class H2Connection {
     if (!this.#closed) {
       this.#write(encodeFrame(FrameType.RST_STREAM, 0, stream.id, uint32Payload(code)));
     }
+  }
+
+  /**
+   * Takes no new streams and closes (GOAWAY) once the open ones have ended, so calls in flight
+   * finish; the owner opens a new connection for the next call.
+   */
+  drain(): void {
+    if (this.#closed || this.#draining) return;
+    this.#draining = true;
+    this.#goingAway = true;
+    this.#wake();
+    this.#maybeCloseIdle();
   }
 
   /** Sends GOAWAY and closes the socket; open streams fail ("connection"). */
@@ -489,6 +502,9 @@ export class H2Connection {
 
   #maybeCloseIdle(): void {
     if (this.#goingAway && this.#streams.size === 0) {
+      if (this.#draining) {
+        this.#write(encodeFrame(FrameType.GOAWAY, 0, 0, goawayPayload(0, ErrorCode.NO_ERROR)));
+      }
       this.#teardown(new H2StreamError("connection", "Closed after the peer's GOAWAY"));
     }
   }

@@ -37,19 +37,31 @@ export class GrpcError extends Error {
   readonly code: number;
   /** The status message (the server's grpc-message, or ours for local failures). */
   readonly details: string;
+  /** True when the server provably did not process the call (RFC 9113 section 8.7). */
+  readonly unprocessed: boolean;
 
   /** Creates the error; the message is "CODE_NAME: details" like grpc-js's. */
-  constructor(code: number, details: string, options?: ErrorOptions) {
+  constructor(
+    code: number,
+    details: string,
+    options?: ErrorOptions & { unprocessed?: boolean },
+  ) {
     super(`${code} ${NAMES[code] ?? "UNKNOWN"}: ${details}`, options);
     this.name = "GrpcError";
     this.code = code;
     this.details = details;
+    this.unprocessed = options?.unprocessed ?? false;
   }
 }
 
 /** The status for a failed HTTP/2 stream (gRPC's PROTOCOL-HTTP2 mapping for RST_STREAM). */
 export function statusFromStreamError(err: H2StreamError): GrpcError {
-  if (err.kind !== "reset") return new GrpcError(Status.UNAVAILABLE, err.message, { cause: err });
+  if (err.kind !== "reset") {
+    return new GrpcError(Status.UNAVAILABLE, err.message, {
+      cause: err,
+      unprocessed: err.kind === "unprocessed",
+    });
+  }
   const code = err.code === ErrorCode.CANCEL ? Status.CANCELLED : err.code === 0xb // ENHANCE_YOUR_CALM
     ? Status.RESOURCE_EXHAUSTED
     : err.code === 0xc // INADEQUATE_SECURITY
