@@ -43,7 +43,7 @@ Deno.test("grpc-go: health, echo, many calls (dynamic table) and 150 at once on 
       assert.equal(dec(await client.unary("/test.Echo/Echo", enc(`m${i}`), soon())), `m${i}`);
     }
     const all = await Promise.all(
-      Array.from({ length: 150 }, (_, i) => client.unary("/test.Echo/Sleep", enc("50"), soon())),
+      Array.from({ length: 150 }, () => client.unary("/test.Echo/Sleep", enc("50"), soon())),
     );
     assert.equal(all.length, 150);
     assert.equal(client.connectionsOpened, 1);
