@@ -125,9 +125,15 @@ export class GrpcClient {
       conn = await this.#connect(remaining);
     } catch (err) {
       // Connect failures are final: dialling again at once would fail the same way.
-      throw err instanceof GrpcError
-        ? err
-        : new GrpcError(Status.UNAVAILABLE, (err as Error).message, { cause: err });
+      if (err instanceof GrpcError) throw err;
+      if (Date.now() >= options.deadline) {
+        throw new GrpcError(
+          Status.DEADLINE_EXCEEDED,
+          `Deadline exceeded while connecting: ${(err as Error).message}`,
+          { cause: err },
+        );
+      }
+      throw new GrpcError(Status.UNAVAILABLE, (err as Error).message, { cause: err });
     }
     return await new UnaryCall(conn, this.#options.maxMessageBytes).run(
       this.#headers(path, options.deadline),

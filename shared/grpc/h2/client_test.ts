@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
 import { GrpcClient, MAX_MESSAGE_BYTES } from "./client.ts";
 import { GrpcError, Status } from "./status.ts";
+import { encodeFrame, FrameType } from "./frame.ts";
 import {
   PERFORMER,
   startTestServer,
@@ -90,17 +91,29 @@ Deno.test("a deadline fails the call with DEADLINE_EXCEEDED on time", () =>
   }));
 
 Deno.test("the local deadline timer fires against a peer that never answers", async () => {
-  // A TCP server that accepts and says nothing: no server-side deadline can end the call.
+  // A TCP server that sends its SETTINGS and then nothing: no server-side deadline can end the
+  // call, only ours.
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const held: Deno.Conn[] = [];
   (async () => {
-    for await (const c of listener) held.push(c);
+    for await (const c of listener) {
+      held.push(c);
+      await c.write(encodeFrame(FrameType.SETTINGS, 0, 0));
+    }
   })();
   const client = new GrpcClient(`127.0.0.1:${listener.addr.port}`);
   try {
     const started = Date.now();
     await rejectsWith(task(client, "echo", enc(""), 300), Status.DEADLINE_EXCEEDED);
     assert.ok(Date.now() - started < 1_000);
+    // A peer that does not even send SETTINGS: the deadline ends the wait for the connection.
+    const silent = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const quiet = new GrpcClient(`127.0.0.1:${silent.addr.port}`);
+    const accepted = silent.accept();
+    await rejectsWith(task(quiet, "echo", enc(""), 300), Status.DEADLINE_EXCEEDED);
+    quiet.close();
+    (await accepted).close();
+    silent.close();
   } finally {
     client.close();
     listener.close();

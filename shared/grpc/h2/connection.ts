@@ -129,6 +129,7 @@ export class H2Connection {
   #headerBlock?: { streamId: number; endStream: boolean; parts: Uint8Array[] };
   #goingAway = false;
   #draining = false;
+  readonly #ready = Promise.withResolvers<void>();
   #closed = false;
 
   private constructor(socket: Deno.TcpConn, onClose?: () => void) {
@@ -156,6 +157,28 @@ export class H2Connection {
     socket.setNoDelay(true);
     const conn = new H2Connection(socket, options.onClose);
     conn.#start();
+    // Ready only once the server's SETTINGS arrived (its connection preface), as grpc-go and
+    // grpc-js do: a port forwarder (Podman's, a kube-proxy) accepts TCP before anything serves
+    // behind it, and a call on such a connection would only wait for its deadline.
+    const timer = setTimeout(() => {
+      conn.#teardown(
+        new H2StreamError(
+          "connection",
+          `No HTTP/2 SETTINGS from ${host}:${port} within ${timeoutMs} ms`,
+        ),
+      );
+    }, timeoutMs);
+    try {
+      await conn.#ready.promise;
+    } catch (cause) {
+      throw new H2StreamError(
+        "unprocessed",
+        `Cannot connect to ${host}:${port}: ${(cause as Error).message}`,
+        { cause },
+      );
+    } finally {
+      clearTimeout(timer);
+    }
     return conn;
   }
 
@@ -427,6 +450,9 @@ export class H2Connection {
 
   #onSettings(frame: Frame): void {
     if (frame.flags & Flag.ACK) return;
+    if (frame.streamId !== 0) {
+      throw new H2ProtocolError(ErrorCode.PROTOCOL_ERROR, "SETTINGS on a stream");
+    }
     for (const [id, value] of parseSettings(frame.payload)) {
       if (id === Setting.INITIAL_WINDOW_SIZE) {
         if (value > MAX_WINDOW) {
@@ -445,6 +471,7 @@ export class H2Connection {
       }
     }
     this.#write(encodeFrame(FrameType.SETTINGS, Flag.ACK, 0));
+    this.#ready.resolve();
     this.#wake();
   }
 
@@ -519,6 +546,8 @@ export class H2Connection {
   #teardown(err: H2StreamError): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#ready.reject(err);
+    this.#ready.promise.catch(() => {}); // nobody waits once connected
     for (const stream of [...this.#streams.values()]) {
       stream.done = true;
       stream.handlers.onError(err);

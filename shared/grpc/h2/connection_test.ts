@@ -134,6 +134,18 @@ async function withPeer(fn: (accept: () => Promise<Peer>, port: number) => Promi
   }
 }
 
+/** Connects, accepts, and exchanges SETTINGS (the client is ready only after the server's). */
+async function open(
+  accept: () => Promise<Peer>,
+  port: number,
+  settings: Array<[number, number]> = [],
+): Promise<{ conn: H2Connection; peer: Peer; theirs: Array<[number, number]> }> {
+  const connecting = H2Connection.connect("127.0.0.1", port);
+  const peer = await accept();
+  const [theirs, conn] = await Promise.all([peer.handshake(settings), connecting]);
+  return { conn, peer, theirs };
+}
+
 /** A stream owner that records what happens. */
 function recorder() {
   const events: string[] = [];
@@ -156,9 +168,8 @@ const grpcBody = (n: number) => {
 
 Deno.test("handshake: our SETTINGS (push off, big window) and connection WINDOW_UPDATE; PING answered; PRIORITY and unknown frames ignored", () =>
   withPeer(async (accept, port) => {
-    const conn = await H2Connection.connect("127.0.0.1", port);
-    const peer = await accept();
-    const settings = new Map(await peer.handshake());
+    const { conn, peer, theirs } = await open(accept, port);
+    const settings = new Map(theirs);
     assert.equal(settings.get(Setting.ENABLE_PUSH), 0);
     assert.ok(settings.get(Setting.INITIAL_WINDOW_SIZE)! >= 4 << 20);
     const update = await peer.type(FrameType.WINDOW_UPDATE);
@@ -180,9 +191,7 @@ Deno.test("handshake: our SETTINGS (push off, big window) and connection WINDOW_
 
 Deno.test("stream ids 1, 3, 5; headers split into CONTINUATION at the peer's frame size", () =>
   withPeer(async (accept, port) => {
-    const conn = await H2Connection.connect("127.0.0.1", port);
-    const peer = await accept();
-    await peer.handshake();
+    const { conn, peer } = await open(accept, port);
     const ids = [];
     for (let i = 0; i < 3; i++) ids.push((await conn.openStream(REQUEST, recorder().handlers)).id);
     assert.deepEqual(ids, [1, 3, 5]);
@@ -205,9 +214,7 @@ Deno.test("stream ids 1, 3, 5; headers split into CONTINUATION at the peer's fra
 
 Deno.test("send flow control: a request waits for WINDOW_UPDATEs, and for a larger INITIAL_WINDOW_SIZE", () =>
   withPeer(async (accept, port) => {
-    const conn = await H2Connection.connect("127.0.0.1", port);
-    const peer = await accept();
-    await peer.handshake([[Setting.INITIAL_WINDOW_SIZE, 1000]]);
+    const { conn, peer } = await open(accept, port, [[Setting.INITIAL_WINDOW_SIZE, 1000]]);
     const stream = await conn.openStream(REQUEST, recorder().handlers);
     let sent = false;
     const sending = stream.sendData(new Uint8Array(100_000), true).then(() => sent = true);
@@ -244,9 +251,7 @@ Deno.test("send flow control: a request waits for WINDOW_UPDATEs, and for a larg
 
 Deno.test("MAX_CONCURRENT_STREAMS: a third stream waits until one of two ends", () =>
   withPeer(async (accept, port) => {
-    const conn = await H2Connection.connect("127.0.0.1", port);
-    const peer = await accept();
-    await peer.handshake([[Setting.MAX_CONCURRENT_STREAMS, 2]]);
+    const { conn, peer } = await open(accept, port, [[Setting.MAX_CONCURRENT_STREAMS, 2]]);
     const a = recorder();
     await conn.openStream(REQUEST, a.handlers, true);
     await conn.openStream(REQUEST, recorder().handlers, true);
@@ -263,9 +268,7 @@ Deno.test("MAX_CONCURRENT_STREAMS: a third stream waits until one of two ends", 
 
 Deno.test("GOAWAY: streams above last-stream-id fail unprocessed, the others finish, then the socket closes", () =>
   withPeer(async (accept, port) => {
-    const conn = await H2Connection.connect("127.0.0.1", port);
-    const peer = await accept();
-    await peer.handshake();
+    const { conn, peer } = await open(accept, port);
     const one = recorder();
     const three = recorder();
     await conn.openStream(REQUEST, one.handlers, true);
@@ -285,9 +288,7 @@ Deno.test("GOAWAY: streams above last-stream-id fail unprocessed, the others fin
 
 Deno.test("RST_STREAM fails that stream only; PUSH_PROMISE is a protocol error that fails the rest", () =>
   withPeer(async (accept, port) => {
-    const conn = await H2Connection.connect("127.0.0.1", port);
-    const peer = await accept();
-    await peer.handshake();
+    const { conn, peer } = await open(accept, port);
     const a = recorder();
     const b = recorder();
     await conn.openStream(REQUEST, a.handlers, true);
@@ -307,9 +308,7 @@ Deno.test("RST_STREAM fails that stream only; PUSH_PROMISE is a protocol error t
 
 Deno.test("receive flow control: WINDOW_UPDATEs come back as data arrives", () =>
   withPeer(async (accept, port) => {
-    const conn = await H2Connection.connect("127.0.0.1", port);
-    const peer = await accept();
-    await peer.handshake();
+    const { conn, peer } = await open(accept, port);
     await peer.type(FrameType.WINDOW_UPDATE); // the initial connection update
     const r = recorder();
     await conn.openStream(REQUEST, r.handlers, true);
@@ -364,6 +363,16 @@ Deno.test("a call refused by GOAWAY goes once more on a new connection (nothing 
     assert.deepEqual(Array.from(await call), [4, 2]);
     assert.equal(client.connectionsOpened, 2);
     client.close();
+  }));
+
+Deno.test("a peer that accepts TCP but sends no SETTINGS is not a connection", () =>
+  withPeer(async (accept, port) => {
+    const connecting = H2Connection.connect("127.0.0.1", port, { timeoutMs: 300 });
+    await accept();
+    const err = await connecting.then(() => assert.fail("connected"), (e) => e);
+    assert.ok(err instanceof H2StreamError);
+    assert.equal(err.kind, "unprocessed");
+    assert.match(err.message, /No HTTP\/2 SETTINGS from 127\.0\.0\.1:\d+ within 300 ms/);
   }));
 
 Deno.test("a refused connection fails at once, naming the address", async () => {
