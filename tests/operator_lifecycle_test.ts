@@ -169,18 +169,27 @@ Deno.test(
   async () => {
     const cluster = await testCluster();
     const ns = await freshNamespace(cluster, "op");
-    await withOperator(cluster, { namespace: ns }, async () => {
-      const before = await createPerformer(cluster, ns, "again");
+    const first = await startOperatorProcess(cluster, { namespace: ns });
+    let before;
+    try {
+      before = await createPerformer(cluster, ns, "again");
       await eventually(async () => {
         assert.equal((await performerPods(cluster, ns, "again")).length, 1);
         assert.ok(await performerService(cluster, ns, "again"));
       });
-      await deletePerformer(cluster, ns, "again");
-      await eventually(() => assert.rejects(getPerformer(cluster, ns, "again")));
-      const after = await createPerformer(cluster, ns, "again");
-      assert.notEqual(after.metadata.uid, before.metadata.uid);
-      const ownedByNew = (o: { metadata?: { ownerReferences?: { uid?: string }[] } }) =>
-        o.metadata?.ownerReferences?.[0]?.uid === after.metadata.uid;
+    } finally {
+      await first.stop();
+    }
+    // Deleted and created again while no operator runs: the old pod (same name, same revision)
+    // and Service are still there when the new Performer is first reconciled.
+    await deletePerformer(cluster, ns, "again");
+    await eventually(() => assert.rejects(getPerformer(cluster, ns, "again")));
+    const after = await createPerformer(cluster, ns, "again");
+    assert.notEqual(after.metadata.uid, before.metadata.uid);
+    const ownedByNew = (o: { metadata?: { ownerReferences?: { uid?: string }[] } }) =>
+      o.metadata?.ownerReferences?.[0]?.uid === after.metadata.uid;
+    const second = await startOperatorProcess(cluster, { namespace: ns }, first.identity);
+    try {
       await eventually(async () => {
         const pods = await performerPods(cluster, ns, "again");
         assert.equal(pods.length, 1, "one pod");
@@ -189,7 +198,9 @@ Deno.test(
         assert.ok(service && ownedByNew(service), "the Service belongs to the new Performer");
         assert.notEqual((await getPerformer(cluster, ns, "again")).status?.phase, undefined);
       });
-    });
+    } finally {
+      await second.stop();
+    }
   },
 );
 
