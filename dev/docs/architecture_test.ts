@@ -169,7 +169,7 @@ async function mapRows(): Promise<MapRow[]> {
   const rows: MapRow[] = [];
   for (const line of text.split("\n")) {
     const cells = line.split("|").slice(1, -1).map((c) => c.trim());
-    const folder = /^`([a-z_/]+)\/`$/.exec(cells[0] ?? "")?.[1];
+    const folder = /^`([a-z0-9_/]+)\/`$/.exec(cells[0] ?? "")?.[1];
     if (!folder || cells.length !== 2 + ENTRIES.length) continue;
     rows.push({ folder, reached: cells.slice(2).map((c) => c === "✓") });
   }

@@ -9,6 +9,7 @@ import type { HealthClient } from "../proto/gen/grpc/health/v1/Health.ts";
 import { healthProto } from "../proto/load.ts";
 import type { WatchedStatus } from "./health_server.ts";
 import { OWN_CONNECTIONS } from "./channel_options.ts";
+import type { GrpcClient } from "./h2/client.ts";
 
 /** A plaintext health client for `address` ("host:port"); close it when done. */
 export function healthClient(address: string, channelOptions?: grpc.ChannelOptions): HealthClient {
@@ -39,6 +40,21 @@ export function checkHealth(
       else resolve(res!.status as WatchedStatus);
     })
   );
+}
+
+/**
+ * One `Check` over our own HTTP/2 client (shared/grpc/h2/, no node:http2 — deno#36788): resolves
+ * with the reported status, rejects with the call's GrpcError.
+ */
+export async function checkHealthH2(
+  client: GrpcClient,
+  options: CheckHealthOptions = {},
+): Promise<WatchedStatus> {
+  const check = healthProto().grpc.health.v1.Health.service.Check;
+  const response = await client.call(check, { service: options.service ?? "" }, {
+    deadline: Date.now() + (options.timeoutMs ?? 2_000),
+  });
+  return response.status as WatchedStatus;
 }
 
 /** Options of `waitForServing`. */
