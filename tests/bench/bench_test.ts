@@ -84,6 +84,9 @@ Deno.test({
       assert.ok(s.create.readyP50S <= s.create.readyP99S);
       assert.ok((s.create.writesPerPerformerByResource.pods ?? 0) >= 1);
       assert.ok((s.create.writesPerPerformerByResource.services ?? 0) >= 1);
+      // One event per creation (not one per reconcile), and no finalizer write on the Performer.
+      assert.ok((s.create.writesPerPerformerByResource.events ?? 0) <= 1, JSON.stringify(s.create));
+      assert.equal(s.create.writesPerPerformerByResource.performers, undefined);
       // What the operator guarantees at any speed: no steady writes, no downtime on upgrade.
       assert.equal(s.steady.writes, 0);
       assert.equal(s.upgrade.momentsWithoutReadyPod, 0);
