@@ -5,8 +5,10 @@
  * cores, the versions and the date.
  *
  * Scenarios: operator scale (`operator_scale.ts`), with the node simulator in status-only mode;
- * the executor's SubmitTask against direct performer calls at 1, 16 and 64 in flight
- * (`executor_tasks.ts`, docker mode on Podman; `--skip-executor` leaves it out).
+ * the executor's SubmitTask against direct performer calls at 1, 16 and 64 in flight, ECDSA and
+ * BN254, then DeployArtifact → first task served and the executor's RSS (`executor_tasks.ts`,
+ * docker mode on Podman; `--skip-executor` leaves it out; kubernetes mode: `executor_kube.ts`;
+ * the executor's own cost per stage, in process: `task_path.ts`).
  * `--quick`: N = 10, a 3 s steady-state window and 40 tasks per executor row unless
  * `--n`/`--steady-s`/`--tasks` say otherwise (the
  * test `bench_test.ts` runs it so the command keeps working). `--operator-arg` passes a flag to
@@ -144,18 +146,34 @@ export function markdownTable(r: BenchResults): string {
   ];
   if (r.executor) {
     const e = r.executor;
+    const table = (title: string, rows: ExecutorTasksResult["rows"]) => [
+      `| ${title}, in flight | direct p50 / p99 | executor p50 / p99 | direct tasks/s | executor tasks/s | failed calls, direct / executor |`,
+      "| --- | --- | --- | --- | --- | --- |",
+      ...rows.map((x) =>
+        `| ${x.concurrency} | ${x.direct.p50Ms} / ${x.direct.p99Ms} ms | ` +
+        `${x.executor.p50Ms} / ${x.executor.p99Ms} ms | ${x.direct.perS} | ${x.executor.perS} | ` +
+        `${x.direct.errors ?? 0} / ${x.executor.errors ?? 0} |`
+      ),
+    ];
+    const d = e.deploy;
     lines.push(
       "",
-      "| SubmitTask, in flight | direct p50 / p99 | executor p50 / p99 | direct tasks/s | executor tasks/s |",
-      "| --- | --- | --- | --- | --- |",
-      ...e.rows.map((x) =>
-        `| ${x.concurrency} | ${x.direct.p50Ms} / ${x.direct.p99Ms} ms | ` +
-        `${x.executor.p50Ms} / ${x.executor.p99Ms} ms | ${x.direct.perS} | ${x.executor.perS} |`
-      ),
+      ...table("SubmitTask", e.rows),
       "",
-      `Executor, ${e.curve.toUpperCase()}, ${e.mode}, ${e.tasks} tasks per row and path; ` +
+      ...(e.bn254Rows ? [...table("SubmitTask BN254", e.bn254Rows), ""] : []),
+      `Executor, ${e.mode}, ${e.tasks} tasks per row and path, ECDSA (first table) and BN254 ` +
+        "AVSs on one executor; " +
         "direct: ExecuteTask straight to the same performer container",
     );
+    if (d) {
+      lines.push(
+        "",
+        `DeployArtifact (new image) → first task served: call ${d.deployCallMs} ms ` +
+          `(container create + start ${d.containerStartMs} ms, started → promoted ${d.readyMs} ms), ` +
+          `then the first task ${d.firstTaskMs} ms; executor RSS with ${e.memory.avs} AVSs ` +
+          `${e.memory.rssMiB} MiB`,
+      );
+    }
   }
   return lines.join("\n");
 }
