@@ -7,6 +7,7 @@
  * @module
  */
 
+import { clientAddressOf } from "../../shared/grpc/goaway_shield.ts";
 import * as grpc from "@grpc/grpc-js";
 import type { Logger } from "../../shared/runtime/log.ts";
 import type { InstanceInfo, PerformerLifecycle } from "../performer/lifecycle.ts";
@@ -85,7 +86,7 @@ export function managementServiceHandlers(
           throw new TaskError("Unimplemented", "authentication is not enabled on this executor");
         }
         // The peer's host (not its port): one client cannot dodge the limit with new connections.
-        const peer = call.getPeer().replace(/:\d+$/, "");
+        const peer = clientAddressOf(call.getPeer()).replace(/:\d+$/, "");
         const { token, expiresAt } = deps.auth.issue(call.request.operatorAddress, peer);
         callback(null, { challengeToken: token, expiresAt: String(expiresAt) });
       } catch (err) {

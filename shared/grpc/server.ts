@@ -6,6 +6,7 @@
 
 import * as grpc from "@grpc/grpc-js";
 import { BOUNDED_SERVER_OPTIONS, boundServerSessions } from "./bounded_sessions.ts";
+import { type GoawayShield, startGoawayShield } from "./goaway_shield.ts";
 
 /** A service to register: its definition and its handlers. */
 export interface GrpcService {
@@ -35,10 +36,16 @@ export interface StartedGrpcServer {
   address: string;
 }
 
+/** The GOAWAY shield in front of each server started here; stopped with it. */
+const shields = new WeakMap<grpc.Server, GoawayShield>();
+
 /**
- * Registers `services` and binds plaintext `host:port`; resolves once the server accepts calls.
- * Every HTTP/2 session is kept short and idle ones are closed by us (bounded_sessions.ts:
- * deno#36788 aborts a process that receives a GOAWAY on a long session).
+ * Registers `services` and serves them on plaintext `host:port`; resolves once calls are
+ * accepted. Clients reach the gRPC server through a GOAWAY shield (goaway_shield.ts): the server
+ * itself listens on loopback, and a client's GOAWAY frame never reaches Deno's `node:http2`,
+ * where receiving it can abort the process (deno#36788). Sessions are also kept short and idle
+ * ones closed by us (bounded_sessions.ts). `call.getPeer()` then names the relay: use
+ * `clientAddressOf` for the caller's address.
  */
 export async function startGrpcServer(options: StartGrpcServerOptions): Promise<StartedGrpcServer> {
   const server = new grpc.Server({ ...BOUNDED_SERVER_OPTIONS, ...options.serverOptions });
@@ -46,9 +53,9 @@ export async function startGrpcServer(options: StartGrpcServerOptions): Promise<
     server.addService(definition, implementation);
   }
   const host = options.host.includes(":") ? `[${options.host}]` : options.host;
-  const port = await new Promise<number>((resolve, reject) =>
+  const innerPort = await new Promise<number>((resolve, reject) =>
     server.bindAsync(
-      `${host}:${options.port}`,
+      "127.0.0.1:0",
       grpc.ServerCredentials.createInsecure(),
       (err, bound) => err ? reject(err) : resolve(bound),
     )
@@ -60,7 +67,22 @@ export async function startGrpcServer(options: StartGrpcServerOptions): Promise<
     });
   });
   boundServerSessions(server);
-  return { server, port, address: `${host}:${port}` };
+  let shield: GoawayShield;
+  try {
+    shield = startGoawayShield({
+      host: options.host,
+      port: options.port,
+      target: { hostname: "127.0.0.1", port: innerPort },
+    });
+  } catch (err) {
+    server.forceShutdown();
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new Error(`Cannot bind the gRPC server to ${host}:${options.port}: ${reason}`, {
+      cause: err,
+    });
+  }
+  shields.set(server, shield);
+  return { server, port: shield.port, address: `${host}:${shield.port}` };
 }
 
 /** How a server stopped: every call finished, or the grace period ran out. */
@@ -71,7 +93,18 @@ export type StopOutcome = "graceful" | "forced";
  * then cancels whatever is left (`forceShutdown`). grpc-js's `tryShutdown` alone can wait
  * forever on a call or stream that never ends (environment.md), hence the timer.
  */
-export function stopGrpcServer(server: grpc.Server, graceMs: number): Promise<StopOutcome> {
+export async function stopGrpcServer(
+  server: grpc.Server,
+  graceMs: number,
+): Promise<StopOutcome> {
+  // Stop taking connections at once; relayed ones stay until the server is done with them.
+  shields.get(server)?.stopListening();
+  const outcome = await shutDown(server, graceMs);
+  shields.get(server)?.close();
+  return outcome;
+}
+
+function shutDown(server: grpc.Server, graceMs: number): Promise<StopOutcome> {
   return new Promise((resolve) => {
     let settled = false;
     const timer = setTimeout(() => {

@@ -1,7 +1,8 @@
 /**
  * `deno task bench:http2 [--rounds N] [--calls N]`: how often a Deno process aborts when a peer
  * closes its HTTP/2 sessions gracefully after garbage collections (denoland/deno#36788), with
- * sessions as grpc-js makes them ("plain") and as shared/grpc/bounded_sessions.ts keeps them.
+ * sessions as grpc-js makes them ("plain"), behind the GOAWAY shield of shared/grpc/goaway_shield.ts,
+ * and as shared/grpc/bounded_sessions.ts keeps them.
  * The peer is Node.js (tests/fixture/http2_peer.mjs), which is not affected. Prints a table.
  * @module
  */
@@ -20,6 +21,14 @@ const cases: (GoawayRound & { label: string })[] = [
   { label: "server, 1 in flight", denoSide: "server", bounded: true, calls, concurrency: 1 },
   { label: "server, 64 in flight", denoSide: "server", bounded: false, calls, concurrency: 64 },
   { label: "server, 64 in flight", denoSide: "server", bounded: true, calls, concurrency: 64 },
+  {
+    label: "server, 64 in flight",
+    denoSide: "server",
+    bounded: false,
+    shielded: true,
+    calls,
+    concurrency: 64,
+  },
   { label: "client", denoSide: "client", bounded: false, calls },
   { label: "client", denoSide: "client", bounded: true, calls },
 ];
@@ -40,6 +49,6 @@ for (const c of cases) {
   }
   const seen = [...exits].map(([code, n]) => `${code}×${n}`).join(" ");
   console.log(
-    `| ${c.label} | ${c.bounded ? "bounded" : "plain"} | ${aborted}/${rounds} | ${seen} |`,
+    `| ${c.label} | ${variant(c)} | ${aborted}/${rounds} | ${seen} |`,
   );
 }
