@@ -33,6 +33,12 @@ const cases: (GoawayRound & { label: string })[] = [
   { label: "client", denoSide: "client", bounded: true, calls },
 ];
 
+function variant(c: GoawayRound): string {
+  if (c.denoSide === "client") return c.bounded ? "bounded" : "plain";
+  if (c.shielded) return c.bounded ? "shielded + bounded" : "shielded only";
+  return c.bounded ? "shielded + bounded (startGrpcServer)" : "plain";
+}
+
 console.log(
   `Deno ${Deno.version.deno}, ${rounds} rounds of ${calls} calls, GC, then peer GOAWAY\n`,
 );
