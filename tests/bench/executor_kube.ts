@@ -46,6 +46,8 @@ export async function runKubeExecutorTasks(
     await withKubeExecutor(env, {
       patch: (config, performer) => {
         config.operator = operator.config;
+        // As in executor_tasks.ts: a busy performer is not restarted mid-row.
+        config.performerHealth = { interval: "1s", failureThreshold: 30, readyTimeout: "60s" };
         performer.maxConcurrentTasks = maxInFlight * 2;
         config.avsPerformers = [performer, {
           ...performer,

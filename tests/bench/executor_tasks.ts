@@ -40,6 +40,8 @@ export interface ExecutorTasksOptions {
   tasks: number;
   concurrency: number[];
   log: (line: string) => void;
+  /** AVSs of the memory figure's executor (its own run after the rows); 0 leaves it out. */
+  memoryAvs?: number;
 }
 
 /** Latency and throughput of one path at one concurrency. */
@@ -83,6 +85,8 @@ export interface ExecutorTasksResult {
   deploy: DeployFigures;
   /** The executor's resident memory after the rows, serving `avs` AVSs. */
   memory: { avs: number; rssMiB: number };
+  /** An executor of its own serving `avs` AVSs (one performer each), after 10 tasks per AVS. */
+  memoryManyAvs?: { avs: number; rssMiB: number };
 }
 
 const enc = new TextEncoder();
@@ -133,6 +137,9 @@ export async function runExecutorTasks(
   const operator = await freshOperator();
   const { configPath } = await executorConfig((config) => {
     config.operator = operator.config;
+    // The tests' 2 failed health checks 1 s apart restarted a performer the direct path's 16 or
+    // 64 calls in flight kept busy on this 2-core machine (then ECONNREFUSED: a new host port).
+    config.performerHealth = { interval: "1s", failureThreshold: 30, readyTimeout: "60s" };
     const [ecdsaAvs] = config.avsPerformers as Record<string, unknown>[];
     ecdsaAvs.maxConcurrentTasks = maxInFlight * 2;
     const bn254Avs = {
@@ -175,11 +182,48 @@ export async function runExecutorTasks(
       bn254Rows,
       deploy,
       memory,
+      memoryManyAvs: options.memoryAvs
+        ? await memoryWithAvs(options.memoryAvs, operator, options.log)
+        : undefined,
     };
   } finally {
     for (const direct of directs) direct.close();
     tasks.close();
     mgmt.close();
+    await executor.stop();
+  }
+}
+
+/** RSS of an executor serving `count` ECDSA AVSs (hello v1 each) after 10 tasks per AVS. */
+async function memoryWithAvs(
+  count: number,
+  operator: Awaited<ReturnType<typeof freshOperator>>,
+  log: (line: string) => void,
+): Promise<{ avs: number; rssMiB: number }> {
+  log(`executor: memory with ${count} AVSs`);
+  const addresses = Array.from(
+    { length: count },
+    (_, i) => `0x${(i + 1).toString(16).padStart(2, "0").repeat(20)}`,
+  );
+  const { configPath } = await executorConfig((config) => {
+    config.operator = operator.config;
+    const [avs] = config.avsPerformers as Record<string, unknown>[];
+    config.avsPerformers = addresses.map((avsAddress) => ({ ...avs, avsAddress }));
+  });
+  const executor = await startExecutorProcess(configPath);
+  const tasks = executorClient(executor.grpcAddress);
+  try {
+    for (const avs of addresses) {
+      await Promise.all(
+        Array.from(
+          { length: 10 },
+          () => tasks.submit(benchSubmission(avs, operator.ecdsa.address, AGGREGATOR_KEY)),
+        ),
+      );
+    }
+    return { avs: count, rssMiB: round((await processUsage(executor.pid)).rssMiB, 1) };
+  } finally {
+    tasks.close();
     await executor.stop();
   }
 }

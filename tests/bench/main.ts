@@ -171,7 +171,10 @@ export function markdownTable(r: BenchResults): string {
         `DeployArtifact (new image) → first task served: call ${d.deployCallMs} ms ` +
           `(container create + start ${d.containerStartMs} ms, started → promoted ${d.readyMs} ms), ` +
           `then the first task ${d.firstTaskMs} ms; executor RSS with ${e.memory.avs} AVSs ` +
-          `${e.memory.rssMiB} MiB`,
+          `${e.memory.rssMiB} MiB` +
+          (e.memoryManyAvs
+            ? `, with ${e.memoryManyAvs.avs} AVSs ${e.memoryManyAvs.rssMiB} MiB`
+            : ""),
       );
     }
   }
@@ -223,6 +226,7 @@ if (import.meta.main) {
       tasks: args.tasks,
       concurrency: [1, 16, 64],
       log,
+      memoryAvs: args.quick ? 0 : 10,
     });
   }
   const dir = args.out.includes("/") ? args.out.slice(0, args.out.lastIndexOf("/")) : ".";
