@@ -7,10 +7,10 @@
 
 import * as grpc from "@grpc/grpc-js";
 import type * as k8s from "@kubernetes/client-node";
-import { healthProto } from "../../shared/proto/load.ts";
 import { delay } from "../../shared/controller/mod.ts";
-import { OWN_CONNECTIONS } from "../../shared/grpc/channel_options.ts";
-import { BoundedClient } from "../../shared/grpc/bounded_sessions.ts";
+import { GrpcClient } from "../../shared/grpc/h2/client.ts";
+import type { GrpcError } from "../../shared/grpc/h2/status.ts";
+import { checkHealthH2 } from "../../shared/grpc/health_client.ts";
 
 /** The outcome of one probe attempt. */
 export interface ProbeOutcome {
@@ -42,29 +42,18 @@ export function resolvePort(port: number | string, container: k8s.V1Container): 
   return container.ports?.find((p) => p.name === port)?.containerPort ?? 0;
 }
 
-type HealthClient = InstanceType<ReturnType<typeof healthProto>["grpc"]["health"]["v1"]["Health"]>;
-const healthClients = new Map<string, BoundedClient<HealthClient>>();
+const healthClients = new Map<string, GrpcClient>();
 
 /**
  * One health connection per container address, kept between probes and closed (by
- * `closeProbeConnections`) before the container is stopped. Closing a connection after every
- * probe would send the performer a GOAWAY each time, and a performer shutting down would send
- * one to a lingering connection: either can abort a Deno process inside nghttp2
- * (denoland/deno#36788).
+ * `closeProbeConnections`) before the container is stopped. It is our own HTTP/2 client
+ * (shared/grpc/h2/), not grpc-js: a container stopping while a grpc-js session to it is open sends
+ * a GOAWAY that can abort this Deno process inside nghttp2 (denoland/deno#36788).
  */
-function healthClientFor(address: string): BoundedClient<HealthClient> {
+function healthClientFor(address: string): GrpcClient {
   let client = healthClients.get(address);
   if (!client) {
-    const { Health } = healthProto().grpc.health.v1;
-    // Reconnect quickly: a restarted container must be seen within a probe period or two.
-    // Sessions stay short (shared/grpc/bounded_sessions.ts): a fresh one every few probes.
-    client = new BoundedClient(() =>
-      new Health(address, grpc.credentials.createInsecure(), {
-        ...OWN_CONNECTIONS,
-        "grpc.initial_reconnect_backoff_ms": 100,
-        "grpc.max_reconnect_backoff_ms": 1_000,
-      })
-    );
+    client = new GrpcClient(address);
     healthClients.set(address, client);
   }
   return client;
@@ -86,22 +75,18 @@ function grpcCheck(
   service: string,
   timeoutMs: number,
 ): Promise<ProbeOutcome> {
-  const lease = healthClientFor(`${ip}:${port}`).lease();
-  return new Promise((resolve) => {
-    lease.client.Check({ service }, { deadline: Date.now() + timeoutMs }, (err, res) => {
-      lease.done();
-      if (err) {
-        resolve({
-          ok: false,
-          message: `rpc error: code = ${grpc.status[err.code]} desc = ${err.details}`,
-        });
-      } else if (res?.status === "SERVING") {
-        resolve({ ok: true });
-      } else {
-        resolve({ ok: false, message: `service unhealthy (responded with "${res?.status}")` });
-      }
-    });
-  });
+  return checkHealthH2(healthClientFor(`${ip}:${port}`), { service, timeoutMs }).then(
+    (status): ProbeOutcome =>
+      status === "SERVING"
+        ? { ok: true }
+        : { ok: false, message: `service unhealthy (responded with "${status}")` },
+    (err: GrpcError | Error): ProbeOutcome => ({
+      ok: false,
+      message: `rpc error: code = ${
+        "code" in err ? grpc.status[err.code as number] : "Unknown"
+      } desc = ${"details" in err ? err.details : err.message}`,
+    }),
+  );
 }
 
 async function tcpCheck(ip: string, port: number, timeoutMs: number): Promise<ProbeOutcome> {
