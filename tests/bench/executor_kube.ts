@@ -38,7 +38,8 @@ export interface KubeExecutorResult {
 export async function runKubeExecutorTasks(
   options: ExecutorTasksOptions,
 ): Promise<KubeExecutorResult> {
-  const maxInFlight = Math.max(...options.concurrency);
+  // At least the warm-up's 4 in flight.
+  const maxInFlight = Math.max(4, ...options.concurrency);
   const operator = await freshOperator();
   let result: KubeExecutorResult | undefined;
   await withKubeEnv("bench-exec", async (env) => {

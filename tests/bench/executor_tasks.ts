@@ -133,7 +133,8 @@ export async function runExecutorTasks(
 ): Promise<ExecutorTasksResult> {
   options.log("executor: starting Podman and the executor (docker mode)");
   const socket = await podmanSocket();
-  const maxInFlight = Math.max(...options.concurrency);
+  // At least the warm-up's 4 in flight.
+  const maxInFlight = Math.max(4, ...options.concurrency);
   const operator = await freshOperator();
   const { configPath } = await executorConfig((config) => {
     config.operator = operator.config;
