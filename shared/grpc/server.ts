@@ -76,7 +76,12 @@ export async function startGrpcServer(options: StartGrpcServerOptions): Promise<
     });
   } catch (err) {
     server.forceShutdown();
-    const reason = err instanceof Error ? err.message : String(err);
+    // The same words as grpc-js's own bind error (EADDRINUSE …), which operators grep for.
+    const reason = err instanceof Deno.errors.AddrInUse
+      ? `EADDRINUSE: ${err.message}`
+      : err instanceof Error
+      ? err.message
+      : String(err);
     throw new Error(`Cannot bind the gRPC server to ${host}:${options.port}: ${reason}`, {
       cause: err,
     });
