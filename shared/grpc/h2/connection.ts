@@ -33,6 +33,10 @@ import {
 import { encodeHeaders, type HeaderField, HpackDecoder } from "./hpack.ts";
 
 /** Our receive window per stream and for the connection: a 4 MiB message fits in one go. */
+
+/** After a failed write, how long the read loop gets to take the peer's last frames. */
+const WRITE_FAILURE_GRACE_MS = 1_000;
+
 export const RECEIVE_WINDOW = 8 << 20;
 const DEFAULT_WINDOW = 65_535;
 
@@ -129,6 +133,8 @@ export class H2Connection {
   #headerBlock?: { streamId: number; endStream: boolean; parts: Uint8Array[] };
   #goingAway = false;
   #draining = false;
+  /** A write failed: nothing more is written; the read loop or a timer ends the connection. */
+  #writeFailed = false;
   readonly #ready = Promise.withResolvers<void>();
   #closed = false;
 
@@ -301,16 +307,24 @@ export class H2Connection {
   }
 
   #write(...chunks: Uint8Array[]): void {
-    if (this.#closed) return;
+    if (this.#closed || this.#writeFailed) return;
     const bytes = chunks.length === 1 ? chunks[0] : concat(chunks);
     this.#writing = this.#writing.then(async () => {
       if (this.#socket === undefined) return;
       let pos = 0;
       while (pos < bytes.length) pos += await this.#socket.write(bytes.subarray(pos));
     }).catch((cause) => {
-      this.#teardown(
-        new H2StreamError("connection", `Cannot write to the connection: ${cause}`, { cause }),
-      );
+      // The peer may have closed after answering everything (a server's graceful close, e.g.
+      // every 32 streams on ours): its last frames can still be unread. Let the read loop take
+      // them and end the connection at EOF; tear down here only if that does not come soon.
+      if (this.#writeFailed) return;
+      this.#writeFailed = true;
+      const err = new H2StreamError("connection", `Cannot write to the connection: ${cause}`, {
+        cause,
+      });
+      this.#goingAway = true;
+      const timer = setTimeout(() => this.#teardown(err), WRITE_FAILURE_GRACE_MS);
+      Deno.unrefTimer(timer);
     });
   }
 
