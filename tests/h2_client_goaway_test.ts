@@ -14,44 +14,12 @@
 
 import assert from "node:assert/strict";
 import { startGoH2Peer } from "./fixture/go_h2_peer.ts";
+import { type LineProcess, spawnLines } from "./fixture/line_process.ts";
 
 const FIXTURE = new URL("./fixture/", import.meta.url).pathname;
 const ROUNDS = 10;
 const CALLS = 300;
 const grpcJs = Deno.env.get("H2_GOAWAY_CHILD") === "grpc-js";
-
-interface Proc {
-  child: Deno.ChildProcess;
-  out: () => string;
-  waitFor: (text: string, ms: number) => Promise<string>;
-  send: (line: string) => Promise<void>;
-}
-
-function spawn(cmd: string, args: string[]): Proc {
-  const child = new Deno.Command(cmd, { args, stdin: "piped", stdout: "piped", stderr: "piped" })
-    .spawn();
-  let output = "";
-  const pump = async (s: ReadableStream<Uint8Array>) => {
-    for await (const c of s.pipeThrough(new TextDecoderStream())) output += c;
-  };
-  pump(child.stdout);
-  pump(child.stderr);
-  const writer = child.stdin.getWriter();
-  return {
-    child,
-    out: () => output,
-    async waitFor(text, ms) {
-      const deadline = Date.now() + ms;
-      while (Date.now() < deadline) {
-        const at = output.indexOf(text);
-        if (at >= 0) return output.slice(at, output.indexOf("\n", at));
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      throw new Error(`no "${text}" within ${ms} ms from ${cmd}; output:\n${output.slice(-2000)}`);
-    },
-    send: (line) => writer.write(new TextEncoder().encode(line + "\n")).catch(() => {}),
-  };
-}
 
 interface Outcome {
   status: Deno.CommandStatus;
@@ -67,7 +35,7 @@ interface GoawayPeer {
 }
 
 async function nodePeer(): Promise<GoawayPeer> {
-  const node = spawn("node", [`${FIXTURE}http2_peer.mjs`, "server"]);
+  const node = spawnLines("node", [`${FIXTURE}http2_peer.mjs`, "server"]);
   const port = Number((await node.waitFor("port ", 10_000)).split(" ")[1]);
   return {
     port,
@@ -88,13 +56,13 @@ async function goPeer(): Promise<GoawayPeer> {
 }
 
 async function round(peer: GoawayPeer): Promise<Outcome> {
-  let deno: Proc | undefined;
+  let deno: LineProcess | undefined;
   try {
     const port = String(peer.port);
     const args = grpcJs
       ? [`${FIXTURE}http2_goaway_child.ts`, "client", "plain", port, String(CALLS)]
       : [`${FIXTURE}h2_goaway_child.ts`, port, String(CALLS)];
-    deno = spawn(Deno.execPath(), ["run", "-A", "--v8-flags=--expose-gc", ...args]);
+    deno = spawnLines(Deno.execPath(), ["run", "-A", "--v8-flags=--expose-gc", ...args]);
     const done = await deno.waitFor("calls done", 60_000);
     if (!grpcJs) assert.equal(done, "calls done 1", "all calls on one connection");
     await deno.send("gc");
