@@ -7,13 +7,11 @@
  */
 
 import assert from "node:assert/strict";
-import { EXECUTOR_PERMISSIONS } from "../dev/permissions.ts";
 import { freePort } from "../dev/process.ts";
 import { spawnDeno } from "./fixture/child_process.ts";
 import { eventually } from "./fixture/eventually.ts";
-import { executorConfig } from "./fixture/executor.ts";
+import { executorConfig, executorRunArgs } from "./fixture/executor.ts";
 
-const ROOT = new URL("../", import.meta.url).pathname;
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
 for (const where of ["docker.host", "EXECUTOR_DOCKER_HOST", "DOCKER_HOST"] as const) {
@@ -30,16 +28,7 @@ for (const where of ["docker.host", "EXECUTOR_DOCKER_HOST", "DOCKER_HOST"] as co
       const env: Record<string, string> = { ...Deno.env.toObject(), DOCKER_HOST: "" };
       delete env.EXECUTOR_DOCKER_HOST; // even empty, it would override docker.host
       if (where !== "docker.host") env[where] = url;
-      const executor = spawnDeno([
-        "run",
-        ...EXECUTOR_PERMISSIONS,
-        `${ROOT}executor/main.ts`,
-        "run",
-        "--config",
-        configPath,
-        "--host",
-        "127.0.0.1",
-      ], env);
+      const executor = spawnDeno(executorRunArgs(configPath), env);
       try {
         // The first deploy fails on the unreachable engine, naming it.
         await eventually(() => {
