@@ -1,18 +1,19 @@
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
 import type * as http2 from "node:http2";
-import { BoundedClient, CALLS_PER_CHANNEL, STREAMS_PER_SESSION } from "./bounded_sessions.ts";
+import { BoundedClient, CALLS_PER_CHANNEL } from "./bounded_sessions.ts";
 import { checkHealth, healthClient } from "./health_client.ts";
 import { HealthServer } from "./health_server.ts";
 import { startGrpcServer, stopGrpcServer } from "./server.ts";
 
 /** A health server that counts the HTTP/2 sessions it accepts and how many ended. */
-async function countingServer() {
+async function countingServer(maxStreamsPerSession?: number) {
   const health = new HealthServer({ "": "SERVING" });
   const started = await startGrpcServer({
     host: "127.0.0.1",
     port: 0,
     services: [{ definition: health.definition, implementation: health.implementation }],
+    maxStreamsPerSession,
   });
   const counts = { sessions: 0, open: 0, closed: 0 };
   const servers = (started.server as unknown as { http2Servers: Map<http2.Http2Server, unknown> })
@@ -105,12 +106,30 @@ Deno.test("BoundedClient closes an idle channel itself and opens a new one on th
   }
 });
 
-Deno.test("servers end every session after STREAMS_PER_SESSION streams, in-flight calls included", async () => {
+Deno.test("our servers keep a busy client on one session: no stream bound behind the shield", async () => {
   const server = await countingServer();
+  const client = healthClient(server.address);
+  try {
+    let failed = 0;
+    let next = 0;
+    await Promise.all(Array.from({ length: 8 }, async () => {
+      while (next++ < 400) await checkHealth(client).catch(() => failed++);
+    }));
+    assert.equal(failed, 0);
+    assert.equal(server.counts.sessions, 1, `${server.counts.sessions} sessions for 400 calls`);
+  } finally {
+    client.close();
+    await stopGrpcServer(server.server, 1_000);
+  }
+});
+
+Deno.test("a server bounding its sessions ends each after maxStreamsPerSession streams, in-flight calls included", async () => {
+  const maxStreams = 32;
+  const server = await countingServer(maxStreams);
   // A plain grpc-js client with no bound of its own, 8 calls in flight at a time.
   const client = healthClient(server.address);
   try {
-    const calls = STREAMS_PER_SESSION * 4;
+    const calls = maxStreams * 4;
     let failed = 0;
     let next = 0;
     await Promise.all(Array.from({ length: 8 }, async () => {

@@ -25,6 +25,12 @@ export interface StartGrpcServerOptions {
   services: GrpcService[];
   /** grpc-js server options (keepalive, message sizes, …). */
   serverOptions?: grpc.ServerOptions;
+  /**
+   * End each HTTP/2 session gracefully after this many streams (two-step GOAWAY), as grpc-go's
+   * MaxConnectionAge ends connections; off by default (bounded_sessions.ts says why). For tests
+   * of clients against such servers.
+   */
+  maxStreamsPerSession?: number;
 }
 
 /** A server that is bound and serving. */
@@ -43,8 +49,8 @@ const shields = new WeakMap<grpc.Server, GoawayShield>();
  * Registers `services` and serves them on plaintext `host:port`; resolves once calls are
  * accepted. Clients reach the gRPC server through a GOAWAY shield (goaway_shield.ts): the server
  * itself listens on loopback, and a client's GOAWAY frame never reaches Deno's `node:http2`,
- * where receiving it can abort the process (deno#36788). Sessions are also kept short and idle
- * ones closed by us (bounded_sessions.ts). `call.getPeer()` then names the relay: use
+ * where receiving it can abort the process (deno#36788). Idle sessions are closed by us
+ * (bounded_sessions.ts). `call.getPeer()` then names the relay: use
  * `clientAddressOf` for the caller's address.
  */
 export async function startGrpcServer(options: StartGrpcServerOptions): Promise<StartedGrpcServer> {
@@ -66,7 +72,7 @@ export async function startGrpcServer(options: StartGrpcServerOptions): Promise<
       cause: err,
     });
   });
-  boundServerSessions(server);
+  if (options.maxStreamsPerSession) boundServerSessions(server, options.maxStreamsPerSession);
   let shield: GoawayShield;
   try {
     shield = startGoawayShield({

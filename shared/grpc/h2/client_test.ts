@@ -196,12 +196,13 @@ Deno.test("a server stopping gracefully: in-flight calls finish, the next call r
   }
 });
 
-Deno.test("sessions bounded by our servers (GOAWAY every 32 streams) lose no call", async () => {
+Deno.test("sessions a server ends gracefully (GOAWAY every 32 streams) lose no call", async () => {
   const health = new HealthServer({ "": "SERVING" });
   const started = await startGrpcServer({
     host: "127.0.0.1",
     port: 0,
     services: [{ definition: health.definition, implementation: health.implementation }],
+    maxStreamsPerSession: 32,
   });
   const client = new GrpcClient(started.address);
   try {

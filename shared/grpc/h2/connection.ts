@@ -315,7 +315,7 @@ export class H2Connection {
       while (pos < bytes.length) pos += await this.#socket.write(bytes.subarray(pos));
     }).catch((cause) => {
       // The peer may have closed after answering everything (a server's graceful close, e.g.
-      // every 32 streams on ours): its last frames can still be unread. Let the read loop take
+      // one that ends sessions after N streams): its last frames can still be unread. Let the read loop take
       // them and end the connection at EOF; tear down here only if that does not come soon.
       if (this.#writeFailed) return;
       this.#writeFailed = true;
