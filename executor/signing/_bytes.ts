@@ -33,17 +33,25 @@ export function hexToBytes(hex: string, field: string, options: HexOptions = {})
   ) {
     throw new RangeError(`${field} must be ${prefixRule}${shape}`);
   }
+  // By character code rather than parseInt per byte: ids and addresses of every task pass here.
   const out = new Uint8Array(digits.length / 2);
   for (let i = 0; i < out.length; i++) {
-    out[i] = parseInt(digits.slice(2 * i, 2 * i + 2), 16);
+    out[i] = (nibble(digits.charCodeAt(2 * i)) << 4) | nibble(digits.charCodeAt(2 * i + 1));
   }
   return out;
 }
 
+/** The value of a hex digit's character code (already checked to be a hex digit). */
+function nibble(code: number): number {
+  return code <= 57 ? code - 48 : (code | 0x20) - 87; // 0-9, then a-f / A-F
+}
+
+const BYTE_HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+
 /** Encodes bytes as lowercase hex, with a `0x` prefix unless `prefix` is false. */
 export function bytesToHex(bytes: Uint8Array, prefix = true): string {
   let hex = "";
-  for (const b of bytes) hex += b.toString(16).padStart(2, "0");
+  for (const b of bytes) hex += BYTE_HEX[b];
   return prefix ? `0x${hex}` : hex;
 }
 

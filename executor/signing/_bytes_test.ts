@@ -14,6 +14,13 @@ Deno.test("hexToBytes decodes with or without 0x and round-trips through bytesTo
   assert.deepEqual(hexToBytes("00FF10", "f"), new Uint8Array([0, 255, 16]));
   assert.equal(bytesToHex(new Uint8Array([0, 255, 16])), "0x00ff10");
   assert.equal(bytesToHex(new Uint8Array([0, 255, 16]), false), "00ff10");
+  // Every byte value, both letter cases, against Number's own hex.
+  const all = Uint8Array.from({ length: 256 }, (_, i) => i);
+  const hex = [...all].map((b) => b.toString(16).padStart(2, "0")).join("");
+  assert.equal(bytesToHex(all, false), hex);
+  assert.deepEqual(hexToBytes(hex, "f"), all);
+  assert.deepEqual(hexToBytes(hex.toUpperCase(), "f"), all);
+  assert.deepEqual(hexToBytes("0xaBcD", "f"), new Uint8Array([0xab, 0xcd]));
 });
 
 Deno.test("hexToBytes refuses bad hex with a RangeError naming the field, not the value", () => {
