@@ -10,6 +10,7 @@
  * and executor_kubernetes_test.ts; an executor restarted with no task in flight too.
  */
 
+import * as grpc from "@grpc/grpc-js";
 import * as k8s from "@kubernetes/client-node";
 import assert from "node:assert/strict";
 import { executorClient } from "../dev/aggregator_client.ts";
@@ -173,11 +174,17 @@ async function killWithTasksInFlight(
     const client2 = executorClient(second.grpcAddress);
     try {
       for (const t of tasks) {
+        const refused = await client2.submit(t, 10_000).then(
+          () => undefined,
+          (err: grpc.ServiceError) => err,
+        );
         assert.equal(
-          await statusOf(client2.submit(t, 10_000)),
+          refused && grpc.status[refused.code],
           "ALREADY_EXISTS",
           `in-flight task ${t.taskId} is not run again`,
         );
+        // The aggregator learns that the crash left the outcome unknown.
+        assert.match(refused!.details, /outcome unknown/, refused!.details);
       }
     } finally {
       client2.close();

@@ -134,7 +134,28 @@ async function claim(deps: TaskDeps, taskId: string, deadline: number): Promise<
       cause: err,
     });
   }
-  if (!claimed) throw new TaskError("AlreadyExists", `Task ${taskId} was already received`);
+  if (!claimed) {
+    throw new TaskError(
+      "AlreadyExists",
+      `Task ${taskId} was already received${await whatBecameOf(deps, taskId)}`,
+    );
+  }
+}
+
+/**
+ * What an aggregator retrying a task should know: results are not kept, so a task that ran is
+ * not answered again; one still marked running was sent to the performer by an earlier process
+ * (or is in flight now), and its outcome is unknown. Best effort: a failing read says nothing.
+ */
+async function whatBecameOf(deps: TaskDeps, taskId: string): Promise<string> {
+  const state = await deps.processed.state(taskId).catch(() => undefined);
+  if (state === "done") return ": it ran and succeeded; results are not kept, it is not run again";
+  if (state === "failed") return ": it ran and failed; it is not run again";
+  if (state === "running") {
+    return ": it is still running, or was sent to the performer before the executor restarted " +
+      "(outcome unknown); it is not run again";
+  }
+  return "";
 }
 
 async function runClaimed(

@@ -87,6 +87,17 @@ async function code(promise: Promise<unknown>): Promise<string> {
   }
 }
 
+/** The TaskError's message a call fails with. */
+async function refusal(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (err) {
+    if (err instanceof TaskError) return err.message;
+    throw err;
+  }
+  throw new Error("the call succeeded");
+}
+
 Deno.test("a signed task runs once and comes back signed by the operator", async () => {
   const { deps, calls, processed } = await setup();
   const t = task();
@@ -167,6 +178,10 @@ Deno.test("a duplicate task id is refused, even when both arrive at once", async
   const codes = await Promise.all([1, 2].map(() => code(executeSubmission(deps, t, { signal }))));
   assert.deepEqual(codes.sort(), ["AlreadyExists", "OK"]);
   assert.equal(await code(executeSubmission(deps, t, { signal })), "AlreadyExists");
+  assert.match(
+    await refusal(executeSubmission(deps, t, { signal })),
+    /ran and succeeded; results are not kept, it is not run again/,
+  );
   assert.equal(calls.length, 1, "run exactly once");
   processed.close();
 });
@@ -262,6 +277,7 @@ Deno.test("a task that reached the performer stays claimed even if it failed", a
     "AlreadyExists",
     "not run twice",
   );
+  assert.match(await refusal(executeSubmission(deps, t, { signal })), /ran and failed/);
   processed.close();
 });
 
@@ -479,6 +495,11 @@ Deno.test("when only the closing store write fails, the signed result still come
   assert.equal(recoverAddress(digest, result.resultSignature), operatorKey.address);
   assert.equal(await processed.state(t.taskId), "running", "the claim stays");
   assert.equal(await code(executeSubmission(deps, t, { signal })), "AlreadyExists");
+  // What an aggregator retrying it learns: its outcome is unknown, and it will not run again.
+  assert.match(
+    await refusal(executeSubmission(deps, t, { signal })),
+    /already received: it is still running, or was sent to the performer before the executor restarted \(outcome unknown\); it is not run again/,
+  );
   assert.deepEqual(calls, [t.taskId], "run once");
   assert.deepEqual(logged.map((l) => l.msg), [
     "cannot record a task's outcome in the store; the id stays claimed",
