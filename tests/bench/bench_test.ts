@@ -1,6 +1,7 @@
 /**
  * `deno task bench --quick` end to end, so the command keeps working: it exits 0, writes the JSON
- * with every figure, and prints the table. Timing values are not checked (they depend on the
+ * with every figure (operator scale; the executor in kubernetes and docker mode), and prints the
+ * tables. Timing values are not checked (they depend on the
  * machine), only their shape and the invariants the operator guarantees at any speed.
  * @module
  */
@@ -92,16 +93,48 @@ Deno.test({
       assert.equal(s.upgrade.momentsWithoutReadyPod, 0);
       assert.ok(s.upgrade.samples > 0);
 
-      assert.match(stdout, /\| SubmitTask, in flight \| direct p50 \/ p99 \|/);
-      assert.deepEqual(r.executor?.rows.map((x) => x.concurrency), [1, 16, 64]);
-      for (const row of r.executor!.rows) {
-        for (const path of [row.direct, row.executor]) {
-          assert.ok(
-            path.p50Ms > 0 && path.p50Ms <= path.p99Ms && path.perS > 0,
-            JSON.stringify(row),
-          );
+      // The executor in both modes, in one table per curve: docker rows, then kubernetes rows.
+      for (const curve of ["ECDSA", "BN254"]) {
+        assert.match(stdout, new RegExp(`\\| SubmitTask ${curve}, mode, in flight \\| direct p50`));
+      }
+      for (const mode of ["docker", "kubernetes"]) {
+        for (const c of [1, 16, 64]) {
+          assert.match(stdout, new RegExp(`\\| ${mode}, ${c} \\| [\\d.]+ / [\\d.]+ ms \\|`));
         }
       }
+      assert.match(stdout, /DeployArtifact \(new image\), kubernetes → first task served: /);
+      const k = r.executorKubernetes!;
+      assert.ok(k, "results.json has the kubernetes-mode executor section");
+      assert.equal(k.tasks, 20);
+      for (const result of [r.executor!, k]) {
+        for (const rows of [result.rows, result.bn254Rows]) {
+          assert.deepEqual(rows.map((x) => x.concurrency), [1, 16, 64]);
+          for (const row of rows) {
+            for (const path of [row.direct, row.executor]) {
+              for (const v of [path.p50Ms, path.p99Ms, path.perS]) {
+                assert.ok(Number.isFinite(v) && v > 0, JSON.stringify(row));
+              }
+              assert.ok(path.p50Ms <= path.p99Ms, JSON.stringify(row));
+              // Failed calls are counted, and most calls were answered.
+              assert.ok(
+                Number.isInteger(path.errors) && path.errors < result.tasks / 2,
+                JSON.stringify(row),
+              );
+            }
+          }
+        }
+      }
+      // DeployArtifact → first task in kubernetes mode, with its split (ms after the call).
+      const d = k.deploy;
+      for (const v of Object.values(d)) {
+        assert.ok(typeof v === "number" && Number.isFinite(v) && v >= 0, JSON.stringify(d));
+      }
+      assert.ok(d.performerCreatedAtMs <= d.podReadyAtMs, JSON.stringify(d));
+      assert.ok(d.podCreatedAtMs <= d.podReadyAtMs, JSON.stringify(d));
+      // Promoted before the call answers (the log's and the bench's clocks agree to a few ms).
+      assert.ok(d.promotedAtMs <= d.deployCallMs + 5, JSON.stringify(d));
+      assert.ok(d.firstTaskMs > 0, JSON.stringify(d));
+      assert.ok(k.memory.rssMiB > 0);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

@@ -6,9 +6,11 @@
  *
  * Scenarios: operator scale (`operator_scale.ts`), with the node simulator in status-only mode;
  * the executor's SubmitTask against direct performer calls at 1, 16 and 64 in flight, ECDSA and
- * BN254, then DeployArtifact → first task served and the executor's RSS (`executor_tasks.ts`,
- * docker mode on Podman; `--skip-executor` leaves it out; kubernetes mode: `executor_kube.ts`;
- * the executor's own cost per stage, in process: `task_path.ts`).
+ * BN254, then DeployArtifact → first task served with its split and the executor's RSS, in
+ * kubernetes mode (`executor_kube.ts`: on the same control plane, our operator and a node
+ * simulator of its own that runs performer processes) and then docker mode on Podman
+ * (`executor_tasks.ts`); `--skip-executor` leaves both out. The executor's own cost per stage, in
+ * process: `task_path.ts`.
  * `--quick`: N = 10, a 3 s steady-state window and 40 tasks per executor row unless
  * `--n`/`--steady-s`/`--tasks` say otherwise (the
  * test `bench_test.ts` runs it so the command keeps working). `--operator-arg` passes a flag to
@@ -22,6 +24,8 @@
 import * as k8s from "@kubernetes/client-node";
 import { startLocalCluster } from "../../dev/cluster/local_cluster.ts";
 import { ETCD_VERSION, KUBERNETES_VERSION } from "../../dev/cluster/versions.ts";
+import { type KubeExecutorResult, runKubeExecutorTasks } from "./executor_kube.ts";
+import { executorTables } from "./executor_tables.ts";
 import { type ExecutorTasksResult, runExecutorTasks } from "./executor_tasks.ts";
 import { type OperatorScaleResult, runOperatorScale } from "./operator_scale.ts";
 
@@ -32,8 +36,13 @@ export interface BenchResults {
   machine: { cores: number; os: string };
   versions: { deno: string; v8: string; typescript: string; kubernetes: string; etcd: string };
   operatorScale: OperatorScaleResult;
-  /** Absent with `--skip-executor`. */
+  /** Docker mode; absent with `--skip-executor`. */
   executor?: ExecutorTasksResult;
+  /**
+   * Kubernetes mode, on the same control plane after the operator scenario; absent with
+   * `--skip-executor`.
+   */
+  executorKubernetes?: KubeExecutorResult;
 }
 
 /** Parsed command line. */
@@ -144,40 +153,7 @@ export function markdownTable(r: BenchResults): string {
     "",
     head,
   ];
-  if (r.executor) {
-    const e = r.executor;
-    const table = (title: string, rows: ExecutorTasksResult["rows"]) => [
-      `| ${title}, in flight | direct p50 / p99 | executor p50 / p99 | direct tasks/s | executor tasks/s | failed calls, direct / executor |`,
-      "| --- | --- | --- | --- | --- | --- |",
-      ...rows.map((x) =>
-        `| ${x.concurrency} | ${x.direct.p50Ms} / ${x.direct.p99Ms} ms | ` +
-        `${x.executor.p50Ms} / ${x.executor.p99Ms} ms | ${x.direct.perS} | ${x.executor.perS} | ` +
-        `${x.direct.errors ?? 0} / ${x.executor.errors ?? 0} |`
-      ),
-    ];
-    const d = e.deploy;
-    lines.push(
-      "",
-      ...table("SubmitTask", e.rows),
-      "",
-      ...(e.bn254Rows ? [...table("SubmitTask BN254", e.bn254Rows), ""] : []),
-      `Executor, ${e.mode}, ${e.tasks} tasks per row and path, ECDSA (first table) and BN254 ` +
-        "AVSs on one executor; " +
-        "direct: ExecuteTask straight to the same performer container",
-    );
-    if (d) {
-      lines.push(
-        "",
-        `DeployArtifact (new image) → first task served: call ${d.deployCallMs} ms ` +
-          `(container create + start ${d.containerStartMs} ms, started → promoted ${d.readyMs} ms), ` +
-          `then the first task ${d.firstTaskMs} ms; executor RSS with ${e.memory.avs} AVSs ` +
-          `${e.memory.rssMiB} MiB` +
-          (e.memoryManyAvs
-            ? `, with ${e.memoryManyAvs.avs} AVSs ${e.memoryManyAvs.rssMiB} MiB`
-            : ""),
-      );
-    }
-  }
+  lines.push(...executorTables(r.executor, r.executorKubernetes));
   return lines.join("\n");
 }
 
@@ -217,6 +193,12 @@ if (import.meta.main) {
       },
       operatorScale,
     };
+    if (!args.skipExecutor) {
+      results.executorKubernetes = await runKubeExecutorTasks(
+        { tasks: args.tasks, concurrency: [1, 16, 64], log },
+        { ...cluster, kubeConfig },
+      );
+    }
   } finally {
     if (args.auditLogOut) await Deno.copyFile(cluster.auditLogPath, args.auditLogOut);
     await cluster.stop();
