@@ -50,6 +50,12 @@ export interface InstanceSpec {
   env: InstanceEnv[];
   /** Per-performer settings of kubernetes mode. */
   kubernetes?: z.output<typeof PerformerKubernetesConfig>;
+  /**
+   * Fingerprint of what the instance was made from (`specFingerprint` in `avs_deployer.ts`),
+   * kept with it (a label) so that a restarted executor adopts only an instance of the spec it
+   * wants.
+   */
+  specFingerprint?: string;
 }
 
 /** A started instance. */
@@ -62,6 +68,8 @@ export interface PerformerInstance {
   /** The runtime's own id: container id, or Performer resource name. */
   resourceId: string;
   createdAt: Date;
+  /** `InstanceSpec.specFingerprint` as stored with it; absent on instances of older executors. */
+  specFingerprint?: string;
 }
 
 /** The runtime's view of an instance's health (the gRPC health check is done above). */

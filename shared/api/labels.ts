@@ -22,6 +22,12 @@ export const LABEL = {
   performerId: "hourglass.eigenlayer.io/performer-id",
   /** The executor (its id, the operator address in lower case) that created an instance. */
   executor: "hourglass.eigenlayer.io/executor",
+  /**
+   * Fingerprint of what the executor deployed an instance from (image, env entries as
+   * configured, kubernetes settings; see `specFingerprint` in `executor/performer/avs_deployer.ts`), on a
+   * container or Performer: a restarted executor adopts only an instance of the spec it wants.
+   */
+  specFingerprint: "hourglass.eigenlayer.io/spec-fingerprint",
   legacyApp: "app",
 } as const;
 

@@ -122,6 +122,7 @@ export function createBody(
       [LABEL.performerId]: spec.performerId,
       [LABEL.executor]: options.executorId,
       [IMAGE_LABEL]: formatImage(spec.image),
+      ...(spec.specFingerprint ? { [LABEL.specFingerprint]: spec.specFingerprint } : {}),
     },
     ExposedPorts: { [PORT_KEY]: {} },
     HostConfig: {
@@ -173,6 +174,7 @@ export function instanceOf(
   const performerId = labels[LABEL.performerId];
   const avsAddress = labels[LABEL.avs];
   if (!performerId || !avsAddress) return undefined;
+  const specFingerprint = labels[LABEL.specFingerprint];
   return {
     performerId,
     avsAddress,
@@ -180,6 +182,8 @@ export function instanceOf(
     endpoint: endpointOf(inspect, network),
     resourceId: inspect.Id,
     createdAt: new Date(inspect.Created),
+    // Containers of older executors have none: adopted by their image alone.
+    ...(specFingerprint ? { specFingerprint } : {}),
   };
 }
 

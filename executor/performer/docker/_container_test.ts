@@ -245,3 +245,21 @@ Deno.test("runtimeStateOf: running, stopped states failed with their reason, tra
     detail: "restarting",
   });
 });
+
+Deno.test("the spec fingerprint is a container label, read back into the instance; none without", () => {
+  const fingerprint = "0123456789abcdef".repeat(2);
+  const { Labels } = createBody(spec({ specFingerprint: fingerprint }), {
+    executorId: "ex",
+    env: [],
+  }) as { Labels: Record<string, string> };
+  assert.equal(Labels[LABEL.specFingerprint], fingerprint);
+  assert.equal(instanceOf(inspected({ Labels }))?.specFingerprint, fingerprint);
+  // A container of an older executor: no label, no fingerprint (adopted by its image alone).
+  const { Labels: old } = createBody(spec(), { executorId: "ex", env: [] }) as {
+    Labels: Record<string, string>;
+  };
+  assert.equal(LABEL.specFingerprint in old, false);
+  const legacy = instanceOf(inspected({ Labels: old }));
+  assert.ok(legacy);
+  assert.equal("specFingerprint" in legacy, false);
+});

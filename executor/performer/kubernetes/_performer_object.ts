@@ -137,6 +137,7 @@ export function buildPerformer(
           [LABEL.performerId]: spec.performerId,
           [LABEL.executor]: target.executorId,
           [LABEL.managedBy]: EXECUTOR_MANAGED_BY,
+          ...(spec.specFingerprint ? { [LABEL.specFingerprint]: spec.specFingerprint } : {}),
         },
         annotations,
       },

@@ -3,6 +3,7 @@ import { LABEL } from "../../../shared/api/labels.ts";
 import { PerformerSpec } from "../../../shared/api/performer.ts";
 import type { InstanceSpec } from "../runtime.ts";
 import { ANNOTATIONS, buildPerformer, performerVersion, splitEnv } from "./_performer_object.ts";
+import { instanceOf, type PerformerResource } from "./_state.ts";
 import { KubernetesRuntimeError } from "./errors.ts";
 
 const AVS = "0xAB12cd34000000000000000000000000000000Ef";
@@ -175,4 +176,22 @@ Deno.test("what the API server would reject fails first, naming the field", () =
     buildPerformer(spec({ performerId: "p".repeat(53) }), TARGET).performer.metadata.name.length,
     53,
   );
+});
+
+Deno.test("the spec fingerprint labels the Performer and is read back into the instance", () => {
+  const fingerprint = "fedcba9876543210".repeat(2);
+  const { performer } = buildPerformer(spec({ specFingerprint: fingerprint }), TARGET);
+  assert.equal(performer.metadata.labels[LABEL.specFingerprint], fingerprint);
+  // What the API server hands back to a restarted executor (listOwned).
+  const created = {
+    ...performer,
+    metadata: { ...performer.metadata, creationTimestamp: "2026-01-01T00:00:00Z" },
+  } as unknown as PerformerResource;
+  const instance = instanceOf(created, "x:1");
+  assert.equal(instance.specFingerprint, fingerprint);
+  assert.equal(instance.performerId, "ab12cd34-0a1b2c3d");
+  // A Performer of an older executor: no label, so no fingerprint (adopted by its image alone).
+  const legacy = buildPerformer(spec(), TARGET).performer;
+  assert.equal(LABEL.specFingerprint in legacy.metadata.labels, false);
+  assert.equal("specFingerprint" in instanceOf(legacy as unknown as PerformerResource, ""), false);
 });

@@ -224,6 +224,7 @@ export function instanceOf(resource: PerformerResource, endpoint: string): Perfo
   const meta = resource.metadata ?? {};
   const name = meta.name ?? "";
   const created = meta.creationTimestamp;
+  const specFingerprint = meta.labels?.[LABEL.specFingerprint];
   return {
     performerId: meta.labels?.[LABEL.performerId] ?? name,
     avsAddress: resource.spec?.avsAddress ?? meta.labels?.[LABEL.avs] ?? "",
@@ -232,6 +233,8 @@ export function instanceOf(resource: PerformerResource, endpoint: string): Perfo
     resourceId: name,
     // Custom objects arrive as plain JSON: the timestamp is a string, not a Date.
     createdAt: created ? new Date(created) : new Date(0),
+    // Performers of older executors have none: adopted by their image alone.
+    ...(specFingerprint ? { specFingerprint } : {}),
   };
 }
 
