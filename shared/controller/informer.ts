@@ -14,7 +14,9 @@
  *   not answered within `connectTimeoutMs` is cancelled and counts as a failure; so is one in
  *   flight when the informer stops (client-node's `Watch` gives no handle on its request until
  *   the server answers, so the request's own agent is destroyed). Lists are bounded by the API
- *   client's request timeout (`makeApiClient`).
+ *   client's request timeout (`makeApiClient`). Watches go through client-node's `Watch` (loaded
+ *   only then) over `kubeConfig`, or through a `watcher` such as `KubeRest`
+ *   (`shared/kube/rest.ts`), which the operator uses so as not to load client-node at all.
  * - Failures restart with exponential back-off and jitter; they never stop the informer. A watch
  *   the server ends within a second counts as a failure, so a proxy or server that closes every
  *   stream at once does not get a tight loop of watch requests.
@@ -22,7 +24,7 @@
  * @module
  */
 
-import * as k8s from "@kubernetes/client-node";
+import type * as k8s from "@kubernetes/client-node";
 import { type Backoff, delay, exponentialBackoff } from "./backoff.ts";
 import {
   type InformerEvent,
@@ -46,12 +48,29 @@ export interface ListParams {
   _continue?: string;
 }
 
+/**
+ * Opens watches (the shape of `KubeRest.watch`): resolves once the server has answered, then
+ * calls `onEvent` per event and `done` once when the stream ends; aborting `signal` ends the
+ * request, whether answered or not.
+ */
+export interface Watcher {
+  watch(
+    path: string,
+    query: Record<string, string | number | boolean | undefined>,
+    onEvent: (type: string, object: unknown) => void,
+    done: (err?: unknown) => void,
+    signal: AbortSignal,
+  ): Promise<unknown>;
+}
+
 /** Options of an informer. */
 export interface InformerOptions<T extends k8s.KubernetesObject> {
   /** Name for logs, e.g. "pods". */
   name: string;
-  /** Client config, used for watch requests. */
-  kubeConfig: k8s.KubeConfig;
+  /** Client config, used for watch requests (through client-node's `Watch`) without `watcher`. */
+  kubeConfig?: k8s.KubeConfig;
+  /** Opens the watches; default: client-node's `Watch` over `kubeConfig`. */
+  watcher?: Watcher;
   /** Lists one page of objects. */
   list: (params: ListParams) => Promise<ListResult<T>>;
   /** API path to watch, e.g. `/api/v1/pods`. */
@@ -94,6 +113,7 @@ export class Informer<T extends k8s.KubernetesObject> implements WriteRecorder<T
   /** The cache, read-only. */
   readonly store: ReadonlyStore<T>;
   readonly #options: InformerOptions<T>;
+  readonly #watcher: Watcher;
   readonly #handlers: ((event: InformerEvent<T>) => void)[] = [];
   readonly #synced = Promise.withResolvers<void>();
   readonly #stop = new AbortController();
@@ -105,6 +125,10 @@ export class Informer<T extends k8s.KubernetesObject> implements WriteRecorder<T
 
   constructor(options: InformerOptions<T>) {
     this.#options = options;
+    if (!options.watcher && !options.kubeConfig) {
+      throw new TypeError(`informer ${options.name}: give a watcher or a kubeConfig`);
+    }
+    this.#watcher = options.watcher ?? clientNodeWatcher(options.kubeConfig!);
     this.#store = new Store<T>({ index: options.index, transform: options.transform });
     this.store = this.#store.view;
   }
@@ -203,9 +227,8 @@ export class Informer<T extends k8s.KubernetesObject> implements WriteRecorder<T
     // Set when we end the stream ourselves; the error the client then reports is expected.
     let ending: "gone" | "restart" | undefined;
     this.#lastActivity = Date.now();
-    const request = cancellableRequests(this.#options.kubeConfig);
-    let stream: AbortController | undefined;
-    this.#endWatch = () => stream ? stream.abort() : request.cancel();
+    const request = new AbortController();
+    this.#endWatch = () => request.abort();
     const silentMs = Math.min(
       (timeoutSeconds + 60) * 1000,
       this.#options.silentWatchMs ?? DEFAULT_SILENT_WATCH_MS,
@@ -223,7 +246,7 @@ export class Informer<T extends k8s.KubernetesObject> implements WriteRecorder<T
       finish(
         new Error(`Watch of "${this.#options.watchPath}" not answered within ${connectMs} ms`),
       );
-      request.cancel();
+      request.abort();
     }, connectMs);
     const finish = (err?: unknown) => {
       clearInterval(watchdog);
@@ -232,7 +255,8 @@ export class Informer<T extends k8s.KubernetesObject> implements WriteRecorder<T
       if (err && !gone && ending === undefined && !this.#stop.signal.aborted) reject(err);
       else resolve(gone);
     };
-    new k8s.Watch(request.config).watch(
+    if (this.#stop.signal.aborted) request.abort();
+    this.#watcher.watch(
       this.#options.watchPath,
       {
         resourceVersion: this.#resourceVersion,
@@ -241,7 +265,7 @@ export class Informer<T extends k8s.KubernetesObject> implements WriteRecorder<T
         labelSelector: this.#options.labelSelector,
         fieldSelector: this.#options.fieldSelector,
       },
-      (phase: string, object: T) => {
+      (phase: string, object: unknown) => {
         this.#lastActivity = Date.now();
         if (phase === "ERROR") {
           const gone = (object as { code?: number }).code === 410;
@@ -250,14 +274,11 @@ export class Informer<T extends k8s.KubernetesObject> implements WriteRecorder<T
           this.#endWatch?.();
           return;
         }
-        this.#apply(phase, object);
+        this.#apply(phase, object as T);
       },
       finish,
-    ).then((abort) => {
-      clearTimeout(connecting);
-      stream = abort;
-      if (this.#stop.signal.aborted) abort.abort();
-    }, finish);
+      request.signal,
+    ).then(() => clearTimeout(connecting), finish);
     return promise;
   }
 
@@ -288,22 +309,37 @@ export class Informer<T extends k8s.KubernetesObject> implements WriteRecorder<T
 }
 
 /**
- * The kubeconfig as `Watch` sees it, with a way to cancel its request before the server
- * answers: each request gets its own agent (client-node makes one per `applyToFetchOptions`),
- * and destroying that agent fails the request.
+ * Watches through client-node's `Watch` (imported on first use). Aborting the signal before the
+ * server answers destroys the request's own agent (client-node makes one per
+ * `applyToFetchOptions` and gives no other handle on it), which fails the request; after, it
+ * aborts the stream.
  */
-function cancellableRequests(kc: k8s.KubeConfig): { config: k8s.KubeConfig; cancel(): void } {
-  const agents: { destroy?: () => void }[] = [];
-  const config = Object.create(kc, {
-    applyToFetchOptions: {
-      value: async (opts: object) => {
-        const init = await kc.applyToFetchOptions(opts);
-        if (init.agent && typeof init.agent === "object") agents.push(init.agent);
-        return init;
-      },
+function clientNodeWatcher(kc: k8s.KubeConfig): Watcher {
+  return {
+    async watch(path, query, onEvent, done, signal) {
+      const { Watch } = await import("@kubernetes/client-node");
+      signal.throwIfAborted();
+      const agents: { destroy?: () => void }[] = [];
+      const config = Object.create(kc, {
+        applyToFetchOptions: {
+          value: async (opts: object) => {
+            const init = await kc.applyToFetchOptions(opts);
+            if (init.agent && typeof init.agent === "object") agents.push(init.agent);
+            return init;
+          },
+        },
+      }) as k8s.KubeConfig;
+      const answered: { stream?: AbortController } = {};
+      signal.addEventListener(
+        "abort",
+        () =>
+          answered.stream ? answered.stream.abort() : agents.forEach((agent) => agent.destroy?.()),
+        { once: true },
+      );
+      answered.stream = await new Watch(config).watch(path, query, onEvent, done);
+      if (signal.aborted) answered.stream.abort();
     },
-  }) as k8s.KubeConfig;
-  return { config, cancel: () => agents.forEach((agent) => agent.destroy?.()) };
+  };
 }
 
 function isGone(err: unknown): boolean {

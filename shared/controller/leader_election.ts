@@ -19,9 +19,19 @@ import { delay } from "./backoff.ts";
 import { isNotFound, KubeApiError, kubeCall } from "../kube/errors.ts";
 import type { Logger } from "../runtime/log.ts";
 
+/**
+ * The Lease calls leader election makes: client-node's `CoordinationV1Api` has them, and so does
+ * the operator's REST client (`operator/kube_api.ts`). Each gets the per-call options `kubeCall`
+ * passes (they carry the call's signal).
+ */
+export type LeaseApi = Pick<
+  k8s.CoordinationV1Api,
+  "readNamespacedLease" | "createNamespacedLease" | "replaceNamespacedLease"
+>;
+
 /** Options of leader election. */
 export interface LeaderElectionOptions {
-  api: k8s.CoordinationV1Api;
+  api: LeaseApi;
   namespace: string;
   name: string;
   identity: string;

@@ -42,8 +42,14 @@ export {
   runController,
   TerminalError,
 } from "./controller.ts";
-export { Informer, type InformerOptions, type ListParams, type ListResult } from "./informer.ts";
-export { type LeaderElectionOptions, runLeaderElection } from "./leader_election.ts";
+export {
+  Informer,
+  type InformerOptions,
+  type ListParams,
+  type ListResult,
+  type Watcher,
+} from "./informer.ts";
+export { type LeaderElectionOptions, type LeaseApi, runLeaderElection } from "./leader_election.ts";
 export { type ControllerMetrics, createControllerMetrics } from "./metrics.ts";
 export { type RateLimiter, TokenBucket, type TokenBucketOptions } from "./rate_limiter.ts";
 export {

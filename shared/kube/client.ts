@@ -13,6 +13,7 @@
  */
 
 import * as k8s from "@kubernetes/client-node";
+import { DEFAULT_REQUEST_TIMEOUT_MS } from "./call_options.ts";
 
 /** Where to find the cluster. */
 export interface KubeConfigOptions {
@@ -73,8 +74,7 @@ function exists(path: string): boolean {
   }
 }
 
-/** Default of `ApiClientOptions.timeoutMs`. */
-export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+export { DEFAULT_REQUEST_TIMEOUT_MS } from "./call_options.ts";
 
 /** Options for API clients. */
 export interface ApiClientOptions {
@@ -133,31 +133,5 @@ export function makeApiClient<T>(
   return new api(config);
 }
 
-/**
- * Per-call options of a client-node API call that tie its request to `signal`: the request is not
- * sent once the signal has aborted (e.g. while it waited on the rate limiter), and aborting
- * cancels it in flight. client-node 1.x hands a request's signal to fetch but has no `signal`
- * parameter; a call-time middleware, appended after the client's own, sets it on the request.
- * Other per-call `options` (such as `k8s.setHeaderOptions` for a patch's Content-Type) are kept.
- */
-export function withSignal(
-  signal: AbortSignal | undefined,
-  options?: k8s.ConfigurationOptions,
-): k8s.ConfigurationOptions | undefined {
-  if (!signal) return options;
-  const abortable: k8s.ObservableMiddleware = {
-    pre(request) {
-      if (signal.aborted) return new k8s.Observable(Promise.reject(signal.reason));
-      // Keep the client's own signal (its request timeout): whichever aborts first ends it.
-      const own = request.getSignal();
-      request.setSignal(own ? AbortSignal.any([own, signal]) : signal);
-      return new k8s.Observable(Promise.resolve(request));
-    },
-    post: (response) => new k8s.Observable(Promise.resolve(response)),
-  };
-  return {
-    ...options,
-    middleware: [...(options?.middleware ?? []), abortable],
-    middlewareMergeStrategy: options?.middlewareMergeStrategy ?? "append",
-  };
-}
+/** Per-call options that tie a request to an AbortSignal (kept here for existing importers). */
+export { signalOf, withSignal } from "./call_options.ts";

@@ -4,9 +4,9 @@
  * @module
  */
 
-import * as k8s from "@kubernetes/client-node";
+import type * as k8s from "@kubernetes/client-node";
 import { ReasonError } from "../errors/reason_error.ts";
-import { withSignal } from "./client.ts";
+import { withSignal } from "./call_options.ts";
 
 /** A failed API call: what we tried, the HTTP status, and the server's message. */
 export class KubeApiError extends ReasonError {
@@ -33,7 +33,7 @@ export class KubeApiError extends ReasonError {
 /** Wraps any error thrown by a client-node call into a KubeApiError describing `action`. */
 export function toKubeApiError(action: string, err: unknown): KubeApiError {
   if (err instanceof KubeApiError) return err;
-  if (err instanceof k8s.ApiException) {
+  if (isHttpFailure(err)) {
     const { reason, message } = parseStatus(err.body);
     // No `cause`: the client's exception repeats the body and headers; the server's message
     // (kept here) is the part worth reading.
@@ -49,6 +49,22 @@ export function toKubeApiError(action: string, err: unknown): KubeApiError {
   return new KubeApiError(action, 0, "Unreachable", (err as Error)?.message ?? String(err), {
     cause: err,
   });
+}
+
+/**
+ * An API server's answer with an error status, as client-node's `ApiException` and the REST
+ * client's `KubeHttpError` (`rest.ts`) both carry it: recognised by shape, so this module does not
+ * load client-node (a process that only uses `rest.ts` then never does).
+ */
+interface HttpFailure {
+  code: number;
+  body: unknown;
+  headers?: unknown;
+}
+
+function isHttpFailure(err: unknown): err is HttpFailure & Error {
+  return err instanceof Error && typeof (err as Partial<HttpFailure>).code === "number" &&
+    "body" in err;
 }
 
 function parseStatus(body: unknown): { reason: string; message?: string } {
@@ -118,7 +134,7 @@ const MAX_RETRY_AFTER_MS = 60_000;
  * when to come back is retried).
  */
 export function retryAfterMs(err: unknown): number | undefined {
-  if (!(err instanceof k8s.ApiException) || err.code !== 429) return undefined;
+  if (!isHttpFailure(err) || err.code !== 429) return undefined;
   const headers = (err.headers ?? {}) as Record<string, string>;
   const value = headers["retry-after"] ?? headers["Retry-After"];
   if (value === undefined || !/^\s*\d+\s*$/.test(value)) return undefined;
