@@ -16,7 +16,7 @@ import {
   operatorUsage,
   parseOperatorCommandLine,
 } from "../shared/config/operator_load.ts";
-import { loadKubeConfig } from "../shared/kube/client.ts";
+import { loadKubeConnection } from "../shared/kube/rest.ts";
 import { createLogger, type Logger } from "../shared/runtime/log.ts";
 import { shutdownSignal } from "../shared/runtime/shutdown_signal.ts";
 import { startOperator } from "./manager.ts";
@@ -63,9 +63,9 @@ async function main(): Promise<number> {
 }
 
 async function run(config: OperatorConfig, log: Logger): Promise<number> {
-  const kubeConfig = loadKubeConfig({ kubeconfigPath: config.kubeConfigPath });
+  const connection = loadKubeConnection({ kubeconfigPath: config.kubeConfigPath });
   const operator = startOperator({
-    kubeConfig,
+    connection,
     namespace: config.namespace,
     concurrency: config.concurrency,
     qps: config.kubeApi.qps,
@@ -84,7 +84,7 @@ async function run(config: OperatorConfig, log: Logger): Promise<number> {
   });
   log("info", "operator started", {
     version: OPERATOR_VERSION,
-    cluster: kubeConfig.getCurrentCluster()?.server,
+    cluster: connection.server,
     namespace: config.namespace ?? "(all)",
     healthPort: operator.endpoints.healthPort,
     metricsPort: operator.endpoints.metricsPort,

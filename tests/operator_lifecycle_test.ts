@@ -320,3 +320,42 @@ Deno.test("an operator restarted mid-work converges without duplicate pods", opt
     await second.stop();
   }
 });
+
+Deno.test(
+  "the operator exits at once on SIGTERM after removing deleted Performers' children",
+  opts,
+  async () => {
+    const cluster = await testCluster();
+    const ns = await freshNamespace(cluster, "op");
+    const names = Array.from({ length: 20 }, (_, i) => `stop-${i}`);
+    const operator = await startOperatorProcess(cluster, { namespace: ns });
+    try {
+      await Promise.all(names.map((name) => createPerformer(cluster, ns, name)));
+      await eventually(async () => {
+        for (const name of names) assert.ok(await performerService(cluster, ns, name), name);
+      });
+      await Promise.all(names.map((name) => deletePerformer(cluster, ns, name)));
+      await eventually(async () => {
+        for (const name of names) {
+          assert.equal(await performerService(cluster, ns, name), undefined, name);
+          assert.deepEqual(await performerPods(cluster, ns, name), [], name);
+        }
+      });
+      // Its watches carry the deletions' events; stopping must end them (an operator on the REST
+      // client once hung here until killed: aborting the fetch left the body's read pending).
+      const started = Date.now();
+      const code = await Promise.race([
+        operator.stop(),
+        new Promise<string>((r) => setTimeout(() => r("still running after 10 s"), 10_000)),
+      ]);
+      assert.equal(
+        code,
+        0,
+        `exit code; log:\n${operator.logs().split("\n").slice(-20).join("\n")}`,
+      );
+      assert.ok(Date.now() - started < 5000, `exited after ${Date.now() - started} ms`);
+    } finally {
+      await operator.kill();
+    }
+  },
+);

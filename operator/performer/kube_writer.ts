@@ -1,6 +1,7 @@
 /**
- * The reconciler's writes, through `@kubernetes/client-node`: the narrow interface the
- * reconciler depends on, and its implementation against the API server.
+ * The reconciler's writes: the narrow interface the reconciler depends on, and its implementation
+ * against the API server over the REST client (`shared/kube/rest.ts`; not client-node, which
+ * would cost the operator ~60 MiB of memory).
  *
  * Every write takes the reconcile's AbortSignal (`WriteOptions`) and hands it to its request
  * (`kubeCall`'s `{ signal }`), so a reconcile that times out, or an operator that stops, cancels
@@ -8,9 +9,11 @@
  * @module
  */
 
-import * as k8s from "@kubernetes/client-node";
+import type * as k8s from "@kubernetes/client-node";
 import { GROUP, PLURAL, VERSION } from "../../shared/api/performer.ts";
+import { signalOf } from "../../shared/kube/call_options.ts";
 import { isAlreadyExists, isNotFound, kubeCall } from "../../shared/kube/errors.ts";
+import type { KubeRest, RequestOptions } from "../../shared/kube/rest.ts";
 import { FIELD_MANAGER } from "./labels.ts";
 import type { RawPerformer } from "./performer_object.ts";
 import type { PerformerEvent } from "./plan.ts";
@@ -83,31 +86,38 @@ export interface PerformerWriter {
   recordEvent(performer: RawPerformer, event: PerformerEvent, options: WriteOptions): Promise<void>;
 }
 
-/** Per-call options with a patch's Content-Type, after those `kubeCall` passes (the signal). */
-function patchAs(
-  strategy: k8s.PatchStrategy,
-  options: k8s.ConfigurationOptions | undefined,
-): k8s.ConfigurationOptions {
-  return k8s.setHeaderOptions("Content-Type", strategy, options);
-}
+const MERGE_PATCH = "application/merge-patch+json";
+const JSON_PATCH = "application/json-patch+json";
 
-/** Creates the writer over the given API clients. */
-export function kubePerformerWriter(
-  core: k8s.CoreV1Api,
-  custom: k8s.CustomObjectsApi,
-  reportingInstance: string,
-): PerformerWriter {
-  const crd = { group: GROUP, version: VERSION, plural: PLURAL, fieldManager: FIELD_MANAGER };
+/** Creates the writer over the REST client. */
+export function kubePerformerWriter(rest: KubeRest, reportingInstance: string): PerformerWriter {
+  const enc = encodeURIComponent;
+  const core = (namespace: string, plural: string, name?: string) =>
+    `/api/v1/namespaces/${enc(namespace)}/${plural}${name === undefined ? "" : `/${enc(name)}`}`;
+  const performer = (namespace: string, name: string) =>
+    `/apis/${GROUP}/${VERSION}/namespaces/${enc(namespace)}/${PLURAL}/${enc(name)}`;
+  const fieldManager = { fieldManager: FIELD_MANAGER };
+  /** One request through `kubeCall` (throttling retries, errors), cancelled by its signal. */
+  const call = <T>(
+    action: string,
+    method: string,
+    path: string,
+    request: Omit<RequestOptions, "signal">,
+    options: WriteOptions,
+  ) =>
+    kubeCall(
+      action,
+      (o) => rest.request<T>(method, path, { ...request, signal: signalOf(o) }),
+      options,
+    );
   return {
     async getPerformer(namespace, name, options) {
       try {
-        return await kubeCall(
+        return await call<RawPerformer>(
           `Cannot read performer "${namespace}/${name}"`,
-          (o) =>
-            custom.getNamespacedCustomObject(
-              { group: GROUP, version: VERSION, plural: PLURAL, namespace, name },
-              o,
-            ) as Promise<RawPerformer>,
+          "GET",
+          performer(namespace, name),
+          {},
           options,
         );
       } catch (err) {
@@ -116,11 +126,12 @@ export function kubePerformerWriter(
       }
     },
     async createPod(namespace, pod, options) {
-      const action = `Cannot create pod "${namespace}/${pod.metadata?.name}"`;
       try {
-        return await kubeCall(
-          action,
-          (o) => core.createNamespacedPod({ namespace, body: pod, fieldManager: FIELD_MANAGER }, o),
+        return await call<k8s.V1Pod>(
+          `Cannot create pod "${namespace}/${pod.metadata?.name}"`,
+          "POST",
+          core(namespace, "pods"),
+          { body: pod, query: fieldManager },
           options,
         );
       } catch (err) {
@@ -130,9 +141,11 @@ export function kubePerformerWriter(
     },
     async deletePod(namespace, name, uid, options) {
       try {
-        return await kubeCall(
+        return await call<k8s.V1Pod>(
           `Cannot delete pod "${namespace}/${name}"`,
-          (o) => core.deleteNamespacedPod({ name, namespace, body: { preconditions: { uid } } }, o),
+          "DELETE",
+          core(namespace, "pods", name),
+          { body: { preconditions: { uid } } },
           options,
         );
       } catch (err) {
@@ -141,32 +154,35 @@ export function kubePerformerWriter(
       }
     },
     async createService(namespace, service, options) {
-      const action = `Cannot create service "${namespace}/${service.metadata?.name}"`;
-      const body = { namespace, body: service, fieldManager: FIELD_MANAGER };
       try {
-        return await kubeCall(action, (o) => core.createNamespacedService(body, o), options);
+        return await call<k8s.V1Service>(
+          `Cannot create service "${namespace}/${service.metadata?.name}"`,
+          "POST",
+          core(namespace, "services"),
+          { body: service, query: fieldManager },
+          options,
+        );
       } catch (err) {
         if (isAlreadyExists(err)) return undefined;
         throw err;
       }
     },
     patchService(namespace, name, patch, options) {
-      return kubeCall(
+      return call<k8s.V1Service>(
         `Cannot update service "${namespace}/${name}"`,
-        (o) =>
-          core.patchNamespacedService(
-            { name, namespace, body: patch, fieldManager: FIELD_MANAGER },
-            patchAs(k8s.PatchStrategy.MergePatch, o),
-          ),
+        "PATCH",
+        core(namespace, "services", name),
+        { body: patch, contentType: MERGE_PATCH, query: fieldManager },
         options,
       );
     },
     async deleteService(namespace, name, uid, options) {
       try {
-        await kubeCall(
+        await call<unknown>(
           `Cannot delete service "${namespace}/${name}"`,
-          (o) =>
-            core.deleteNamespacedService({ name, namespace, body: { preconditions: { uid } } }, o),
+          "DELETE",
+          core(namespace, "services", name),
+          { body: { preconditions: { uid } } },
           options,
         );
       } catch (err) {
@@ -174,33 +190,30 @@ export function kubePerformerWriter(
       }
     },
     patchStatus(namespace, name, patch, options) {
-      return kubeCall(
+      return call<RawPerformer>(
         `Cannot update the status of performer "${namespace}/${name}"`,
-        (o) =>
-          custom.patchNamespacedCustomObjectStatus(
-            { ...crd, namespace, name, body: patch },
-            patchAs(k8s.PatchStrategy.MergePatch, o),
-          ),
+        "PATCH",
+        `${performer(namespace, name)}/status`,
+        { body: patch, contentType: MERGE_PATCH, query: fieldManager },
         options,
       );
     },
     jsonPatchPerformer(namespace, name, ops, options) {
-      return kubeCall(
+      return call<RawPerformer>(
         `Cannot update performer "${namespace}/${name}"`,
-        (o) =>
-          custom.patchNamespacedCustomObject(
-            { ...crd, namespace, name, body: ops },
-            patchAs(k8s.PatchStrategy.JsonPatch, o),
-          ),
+        "PATCH",
+        performer(namespace, name),
+        { body: ops, contentType: JSON_PATCH, query: fieldManager },
         options,
       );
     },
     async recordEvent(performer, event, options) {
       const meta = performer.metadata ?? {};
-      const body = eventFor(performer, event, reportingInstance);
-      await kubeCall(
+      await call<unknown>(
         `Cannot record event ${event.reason} on "${meta.namespace}/${meta.name}"`,
-        (o) => core.createNamespacedEvent({ namespace: meta.namespace!, body }, o),
+        "POST",
+        core(meta.namespace!, "events"),
+        { body: eventFor(performer, event, reportingInstance) },
         options,
       );
     },

@@ -4,13 +4,13 @@
  * Performer writer carries the reconcile's signal.
  */
 
-import * as k8s from "@kubernetes/client-node";
+import type * as k8s from "@kubernetes/client-node";
 import assert from "node:assert/strict";
 import { API_VERSION, KIND } from "../../shared/api/performer.ts";
 import { FakeClock, settle } from "../../tests/fixture/fake_clock.ts";
 import { runController, Store, WorkQueue } from "../../shared/controller/mod.ts";
-import { makeApiClient } from "../../shared/kube/client.ts";
 import { KubeApiError } from "../../shared/kube/errors.ts";
+import { KubeRest } from "../../shared/kube/rest.ts";
 import {
   type StalledApiServer,
   stalledApiServer,
@@ -30,12 +30,11 @@ const PERFORMER: RawPerformer = {
 };
 
 function writerFor(server: StalledApiServer): PerformerWriter {
-  const kc = server.kubeConfig;
-  return kubePerformerWriter(
-    makeApiClient(kc, k8s.CoreV1Api),
-    makeApiClient(kc, k8s.CustomObjectsApi),
-    "test",
-  );
+  const rest = new KubeRest({
+    server: server.kubeConfig.getCurrentCluster()!.server,
+    source: "test",
+  });
+  return kubePerformerWriter(rest, "test");
 }
 
 Deno.test("a reconcile that times out cancels its API call in flight and is retried", async () => {
