@@ -1,11 +1,12 @@
 /**
  * Deploys and recovers the performers of the AVSs this executor serves, on top of the lifecycle:
  *
- * - `deploy`: one AVS's configured env (plus a DeployArtifact's) resolved for the mode, a service
- *   account override applied, a blue-green deploy, and the deployment (image and DeployArtifact
- *   extras) remembered as the one wanted;
+ * - `deploy` (DeployArtifact): one AVS's configured env (plus the request's) resolved for the
+ *   mode, a service account override applied, a blue-green deploy, and the deployment (image and
+ *   the request's extras) remembered as the one wanted;
  * - `recover` (start-up): per AVS, adopt the newest running performer this executor made of the
- *   wanted spec: the wanted image (the last one deployed, else the configured one) and the same
+ *   wanted spec: the wanted image (the last one DeployArtifact deployed, else the configured one;
+ *   start-up deploys are not remembered, so an edited config image is deployed) and the same
  *   {@linkcode specFingerprint} (configured env, kubernetes settings and the last DeployArtifact's
  *   extras), or no fingerprint at all (made by an older executor: image only, as before); remove
  *   other leftovers; deploy (with the remembered extras) where nothing could be adopted, retrying
@@ -146,8 +147,8 @@ export class AvsDeployer {
   }
 
   /**
-   * Blue-green deploys `image` for `avs` with `extras`; on success remembers both as the
-   * deployment to run (also after a restart).
+   * DeployArtifact: blue-green deploys `image` for `avs` with `extras`; on success remembers both
+   * as the deployment to run, also after a restart (instead of the configured image).
    */
   async deploy(
     avs: AvsPerformerConfig,
@@ -163,16 +164,25 @@ export class AvsDeployer {
           `and env as JSON, at most ${MAX_RECORD_CHARS})`,
       );
     }
-    const spec = this.#spec(avs, wanted);
-    const info = await this.#o.lifecycle.deploy({
-      ...spec,
-      env: resolveEnv(spec.env, this.#o.processEnv, this.#o.mode),
-    });
+    const info = await this.#deploy(avs, wanted);
     await this.#o.kv.set([...DEPLOYMENTS, avs.avsAddress.toLowerCase()], wanted);
     return info;
   }
 
-  /** The deployment `avs` should run: the last one deployed, else its configured image. */
+  /**
+   * Deploys `wanted` without remembering it: start-up and its retries deploy what is remembered,
+   * else the configured image — which must stay the configured one, so that an edited `image` in
+   * the config is deployed at the next start (only a DeployArtifact replaces it).
+   */
+  #deploy(avs: AvsPerformerConfig, wanted: WantedDeployment): Promise<InstanceInfo> {
+    const spec = this.#spec(avs, wanted);
+    return this.#o.lifecycle.deploy({
+      ...spec,
+      env: resolveEnv(spec.env, this.#o.processEnv, this.#o.mode),
+    });
+  }
+
+  /** The deployment `avs` should run: the last one DeployArtifact deployed, else the configured. */
   async wanted(avs: AvsPerformerConfig): Promise<WantedDeployment> {
     const key = [...DEPLOYMENTS, avs.avsAddress.toLowerCase()];
     const stored = (await this.#o.kv.get<Partial<WantedDeployment>>(key)).value;
@@ -259,7 +269,7 @@ export class AvsDeployer {
         notAdopted.set(candidate.performerId, "not serving");
       }
       if (!lifecycle.hasCurrent(avs.avsAddress)) {
-        await this.deploy(avs, wanted.image, wanted.extras).catch((err) => {
+        await this.#deploy(avs, wanted).catch((err) => {
           log("error", "initial deploy failed; retrying in the background", {
             avs: avs.avsAddress,
             error: err.message,
@@ -289,7 +299,7 @@ export class AvsDeployer {
       while (!done()) {
         await delay(backoff.next(), signal).catch(() => {});
         if (done()) return;
-        await this.deploy(avs, wanted.image, wanted.extras).catch((err) =>
+        await this.#deploy(avs, wanted).catch((err) =>
           log("warn", "deploy retry failed", { avs: avs.avsAddress, error: err.message })
         );
       }

@@ -360,3 +360,22 @@ Deno.test("a deployment too large to remember is refused before anything is depl
   assert.deepEqual(lifecycle.deployed, []);
   assert.equal((await kv.get(["deployments", AVS.toLowerCase()])).value, null);
 });
+
+Deno.test("start-up deploys are not remembered: an edited config image is deployed next time", async () => {
+  using kv = await Deno.openKv(":memory:");
+  const old = await leftBy(kv, avsConfig());
+  assert.equal((await kv.get(["deployments", AVS.toLowerCase()])).value, null);
+  const next = new FakeLifecycle([old]);
+  const { deployer: d, logs } = deployer(kv, next);
+  await d.recover([avsConfig({ image: V2 })], AbortSignal.abort());
+  assert.deepEqual(next.adopted, []);
+  assert.deepEqual(next.deployed.map((s) => s.image), [V2]);
+  assert.deepEqual(next.removed, ["old-1"]);
+  const removal = logs.find((l) => l.msg === "removing a leftover performer");
+  assert.match(String(removal?.fields?.reason), /not the wanted image/);
+  // A DeployArtifact's image, though, stays wanted over the configured one.
+  await d.deploy(avsConfig({ image: V2 }), V1);
+  const third = new FakeLifecycle();
+  await deployer(kv, third).deployer.recover([avsConfig({ image: V2 })], AbortSignal.abort());
+  assert.deepEqual(third.deployed.map((s) => s.image), [V1]);
+});
