@@ -411,7 +411,8 @@ export const ExecutorConfig = z.strictObject({
   shutdown: z.strictObject({
     removePerformers: z.boolean().default(false).meta({
       description: "Remove the performers on shutdown. false: they keep running, and the next " +
-        "start adopts those still serving the wanted image.",
+        "start adopts those still serving the wanted image with the same settings (env, " +
+        "kubernetes section); others are replaced.",
     }),
     drainTimeout: durationMs("30s", { min: "1s", max: "1h" }).meta({
       description: "How long in-flight tasks may take to finish on shutdown.",
