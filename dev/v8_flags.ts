@@ -9,6 +9,14 @@
  * 9.6 s. The live heap after creation was 57 MiB (45 MiB of it the code and objects loaded at
  * start), so the default young generation (up to 16 MiB semi-spaces) and V8's generous heap growth
  * were most of the difference. Neither caps the heap: a larger cluster costs memory, not a crash.
+ *
+ * Measured again once the operator stopped loading `@kubernetes/client-node` (about 60 MiB of it;
+ * `shared/kube/rest.ts`), `deno task bench --skip-executor --n 1000` on the shared 2-core machine
+ * (load 3–7), RSS as the bench reads it: VmRSS, current, right after every Performer is Ready,
+ * which is the issue's "RSS at 1000 Performers". Both flags: 105.6 and 108.6 MiB, CPU 5.6–5.8 s
+ * (HTTP/2 to the API server; on HTTP/1.1 117.5–127.0 MiB in 4 runs; with client-node 152.4–159.5
+ * MiB, 7.0–10.0 s in 4 runs). `--max-semi-space-size=1` without `--optimize-for-size` (HTTP/1.1):
+ * 192.4 MiB, 4.5 s, 1 run. So `--optimize-for-size` is still worth its CPU.
  * @module
  */
 

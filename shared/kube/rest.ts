@@ -251,8 +251,12 @@ export class KubeRest {
     this.#connection = connection;
     this.#limiter = options.limiter;
     this.#timeoutMs = timeoutMs;
+    // HTTP/2 where the server offers it (kube-apiserver does, and client-go uses it): every
+    // request and watch shares one TLS connection. Measured with `deno task bench --n 1000`, two
+    // runs each: operator RSS 105.6 / 108.6 MiB, upgrade wave 32.5 / 29.3 s on HTTP/2; 117.5–127.0
+    // MiB, 24.5–51.0 s (4 runs) on HTTP/1.1 with a connection per request in flight.
     this.#client = Deno.createHttpClient({
-      http2: false,
+      http2: true,
       caCerts: connection.caCerts,
       ...(connection.cert && connection.key ? { cert: connection.cert, key: connection.key } : {}),
       ...(connection.proxy ? { proxy: { url: connection.proxy } } : {}),
