@@ -10,7 +10,8 @@ import { KubeRest, loadKubeConnection } from "../shared/kube/rest.ts";
 import { GROUP, VERSION } from "../shared/api/performer.ts";
 import { performerListPath, restList } from "./kube_api.ts";
 import type { RawPerformer } from "./performer/performer_object.ts";
-import { AVS } from "./performer/_test_util.ts";
+
+const AVS = "0xCE2Ac75bE2E0951F1F7B288c7a6A9BfB6c331DC4";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
