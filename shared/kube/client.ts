@@ -14,6 +14,7 @@
 
 import * as k8s from "@kubernetes/client-node";
 import { DEFAULT_REQUEST_TIMEOUT_MS } from "./call_options.ts";
+import { defaultKubeconfigPath, runningInPod, SERVICE_ACCOUNT_DIR } from "./kubeconfig_location.ts";
 
 /** Where to find the cluster. */
 export interface KubeConfigOptions {
@@ -24,8 +25,6 @@ export interface KubeConfigOptions {
   /** Context to use instead of the kubeconfig's current context. */
   context?: string;
 }
-
-const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
 
 /** Loads a kubeconfig the way kubectl does; throws an error naming what it tried. */
 export function loadKubeConfig(options: KubeConfigOptions = {}): k8s.KubeConfig {
@@ -39,12 +38,7 @@ export function loadKubeConfig(options: KubeConfigOptions = {}): k8s.KubeConfig 
       tried.push(`in-cluster service account (${SERVICE_ACCOUNT_DIR})`);
       kc.loadFromCluster();
     } else {
-      const env = Deno.env.get("KUBECONFIG");
-      const home = `${Deno.env.get("HOME") ?? ""}/.kube/config`;
-      const path = env?.split(":").find((p) => p !== "" && exists(p)) ??
-        (exists(home) ? home : undefined);
-      tried.push(env ? `KUBECONFIG=${env}` : "KUBECONFIG (unset)", home);
-      if (path === undefined) throw new Error("no kubeconfig file found");
+      const path = defaultKubeconfigPath(tried);
       kc.loadFromFile(path);
     }
     if (options.context) kc.setCurrentContext(options.context);
@@ -58,20 +52,6 @@ export function loadKubeConfig(options: KubeConfigOptions = {}): k8s.KubeConfig 
     throw new Error(`The Kubernetes config (${tried.join(", ")}) has no current cluster`);
   }
   return kc;
-}
-
-function runningInPod(): boolean {
-  return Deno.env.get("KUBERNETES_SERVICE_HOST") !== undefined &&
-    exists(`${SERVICE_ACCOUNT_DIR}/token`);
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export { DEFAULT_REQUEST_TIMEOUT_MS } from "./call_options.ts";

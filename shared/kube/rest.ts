@@ -26,8 +26,8 @@ import type * as k8s from "@kubernetes/client-node";
 import YAML from "yaml";
 import type { KubeConfigOptions } from "./client.ts";
 import { DEFAULT_REQUEST_TIMEOUT_MS } from "./call_options.ts";
+import { defaultKubeconfigPath, runningInPod, SERVICE_ACCOUNT_DIR } from "./kubeconfig_location.ts";
 
-const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
 /** How long a token file's content is used before it is read again (client-go: 1 min). */
 const TOKEN_FILE_REFRESH_MS = 60_000;
 
@@ -60,12 +60,7 @@ export function loadKubeConnection(options: KubeConfigOptions = {}): KubeConnect
       tried.push(`in-cluster service account (${SERVICE_ACCOUNT_DIR})`);
       return inCluster();
     }
-    const env = Deno.env.get("KUBECONFIG");
-    const home = `${Deno.env.get("HOME") ?? ""}/.kube/config`;
-    const path = env?.split(":").find((p) => p !== "" && exists(p)) ??
-      (exists(home) ? home : undefined);
-    tried.push(env ? `KUBECONFIG=${env}` : "KUBECONFIG (unset)", home);
-    if (path === undefined) throw new Error("no kubeconfig file found");
+    const path = defaultKubeconfigPath(tried);
     return fromFile(path, options.context);
   } catch (err) {
     throw new Error(
@@ -175,20 +170,6 @@ function clientNodeAuthorization(path: string, context: string): () => Promise<s
     await (await kc).applyToHTTPSOptions(options);
     return options.headers.Authorization ?? options.headers.authorization;
   };
-}
-
-function runningInPod(): boolean {
-  return Deno.env.get("KUBERNETES_SERVICE_HOST") !== undefined &&
-    exists(`${SERVICE_ACCOUNT_DIR}/token`);
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**
