@@ -25,6 +25,7 @@ import {
   BLS_AGGREGATOR,
   BLS_AGGREGATOR_CONFIG,
   BN254_AVS,
+  deployV2ThenTask,
   directClient,
   type ExecutorRow,
   type ExecutorTasksOptions,
@@ -148,18 +149,11 @@ async function deployToFirstTask(
   const timeline = await watchTimeline(env.cluster, env.ns);
   try {
     const start = Date.now();
-    const t0 = performance.now();
-    const deployed = await mgmt.deployArtifact({
-      avsAddress: EXECUTOR_AVS,
-      registryUrl: "hourglass/hello-performer:v2",
-      digest: "",
-      env: [{ name: "HELLO_VERSION", value: "v2" }],
-    });
-    const answered = performance.now();
-    if (!deployed.success) throw new Error(`DeployArtifact failed: ${JSON.stringify(deployed)}`);
-    await tasks.submit(benchSubmission(EXECUTOR_AVS, executorAddress, AGGREGATOR_KEY));
-    const served = performance.now();
-    const name = deployed.deploymentId;
+    const { deploymentId: name, callMs, firstTaskMs } = await deployV2ThenTask(
+      mgmt,
+      tasks,
+      benchSubmission(EXECUTOR_AVS, executorAddress, AGGREGATOR_KEY),
+    );
     const promoted = executor.logs().split("\n").find((l) =>
       l.includes(name) && l.includes(`"msg":"performer promoted"`)
     );
@@ -173,8 +167,8 @@ async function deployToFirstTask(
       podCreatedAtMs: at(timeline.podCreated(name), "the pod"),
       podReadyAtMs: at(timeline.podReady(name), "the Ready pod"),
       promotedAtMs: Date.parse(JSON.parse(promoted).ts) - start,
-      deployCallMs: round(answered - t0, 0),
-      firstTaskMs: round(served - answered, 1),
+      deployCallMs: callMs,
+      firstTaskMs,
     };
   } finally {
     await timeline.stop();

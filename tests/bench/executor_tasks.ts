@@ -283,6 +283,36 @@ async function deployToFirstTask(
   tasks: TaskSubmitter,
   fields: { executorAddress: string; payload: Uint8Array },
 ): Promise<DeployFigures> {
+  const { deploymentId, callMs, firstTaskMs } = await deployV2ThenTask(
+    mgmt,
+    tasks,
+    signedSubmission({ avsAddress: EXECUTOR_AVS, ...fields }, AGGREGATOR_KEY),
+  );
+  const lines = executor.logs().split("\n").filter((l) => l.includes(deploymentId));
+  const entry = (msg: string) => {
+    const line = lines.find((l) => l.includes(`"msg":"${msg}"`));
+    if (!line) throw new Error(`The executor did not log "${msg}" for the new performer`);
+    return JSON.parse(line) as { ts: string; ms?: number };
+  };
+  const started = entry("performer container started");
+  const promoted = entry("performer promoted");
+  return {
+    deployCallMs: callMs,
+    containerStartMs: started.ms ?? NaN,
+    readyMs: Date.parse(promoted.ts) - Date.parse(started.ts),
+    firstTaskMs,
+  };
+}
+
+/**
+ * DeployArtifact of hello v2 (HELLO_VERSION=v2) for the ECDSA AVS, then `task` once the call has
+ * answered: the call's time and the first task's, in both modes' deploy figures.
+ */
+export async function deployV2ThenTask(
+  mgmt: ReturnType<typeof managementClient>,
+  tasks: TaskSubmitter,
+  task: TaskSubmissionMessage,
+): Promise<{ deploymentId: string; callMs: number; firstTaskMs: number }> {
   const start = performance.now();
   const deployed = await mgmt.deployArtifact({
     avsAddress: EXECUTOR_AVS,
@@ -292,21 +322,11 @@ async function deployToFirstTask(
   });
   const answered = performance.now();
   if (!deployed.success) throw new Error(`DeployArtifact failed: ${JSON.stringify(deployed)}`);
-  const task = signedSubmission({ avsAddress: EXECUTOR_AVS, ...fields }, AGGREGATOR_KEY);
   await tasks.submit(task);
   const served = performance.now();
-  const lines = executor.logs().split("\n").filter((l) => l.includes(deployed.deploymentId));
-  const entry = (msg: string) => {
-    const line = lines.find((l) => l.includes(`"msg":"${msg}"`));
-    if (!line) throw new Error(`The executor did not log "${msg}" for the new performer`);
-    return JSON.parse(line) as { ts: string; ms?: number };
-  };
-  const started = entry("performer container started");
-  const promoted = entry("performer promoted");
   return {
-    deployCallMs: round(answered - start, 0),
-    containerStartMs: started.ms ?? NaN,
-    readyMs: Date.parse(promoted.ts) - Date.parse(started.ts),
+    deploymentId: deployed.deploymentId,
+    callMs: round(answered - start, 0),
     firstTaskMs: round(served - answered, 1),
   };
 }
