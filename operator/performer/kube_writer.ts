@@ -111,61 +111,53 @@ export function kubePerformerWriter(rest: KubeRest, reportingInstance: string): 
       options,
     );
   return {
-    async getPerformer(namespace, name, options) {
-      try {
-        return await call<RawPerformer>(
+    getPerformer(namespace, name, options) {
+      return undefinedIf(
+        isNotFound,
+        call<RawPerformer>(
           `Cannot read performer "${namespace}/${name}"`,
           "GET",
           performer(namespace, name),
           {},
           options,
-        );
-      } catch (err) {
-        if (isNotFound(err)) return undefined;
-        throw err;
-      }
+        ),
+      );
     },
-    async createPod(namespace, pod, options) {
-      try {
-        return await call<k8s.V1Pod>(
+    createPod(namespace, pod, options) {
+      return undefinedIf(
+        isAlreadyExists,
+        call<k8s.V1Pod>(
           `Cannot create pod "${namespace}/${pod.metadata?.name}"`,
           "POST",
           core(namespace, "pods"),
           { body: pod, query: fieldManager },
           options,
-        );
-      } catch (err) {
-        if (isAlreadyExists(err)) return undefined;
-        throw err;
-      }
+        ),
+      );
     },
-    async deletePod(namespace, name, uid, options) {
-      try {
-        return await call<k8s.V1Pod>(
+    deletePod(namespace, name, uid, options) {
+      return undefinedIf(
+        isNotFound,
+        call<k8s.V1Pod>(
           `Cannot delete pod "${namespace}/${name}"`,
           "DELETE",
           core(namespace, "pods", name),
           { body: { preconditions: { uid } } },
           options,
-        );
-      } catch (err) {
-        if (isNotFound(err)) return undefined;
-        throw err;
-      }
+        ),
+      );
     },
-    async createService(namespace, service, options) {
-      try {
-        return await call<k8s.V1Service>(
+    createService(namespace, service, options) {
+      return undefinedIf(
+        isAlreadyExists,
+        call<k8s.V1Service>(
           `Cannot create service "${namespace}/${service.metadata?.name}"`,
           "POST",
           core(namespace, "services"),
           { body: service, query: fieldManager },
           options,
-        );
-      } catch (err) {
-        if (isAlreadyExists(err)) return undefined;
-        throw err;
-      }
+        ),
+      );
     },
     patchService(namespace, name, patch, options) {
       return call<k8s.V1Service>(
@@ -177,17 +169,16 @@ export function kubePerformerWriter(rest: KubeRest, reportingInstance: string): 
       );
     },
     async deleteService(namespace, name, uid, options) {
-      try {
-        await call<unknown>(
+      await undefinedIf(
+        isNotFound,
+        call<unknown>(
           `Cannot delete service "${namespace}/${name}"`,
           "DELETE",
           core(namespace, "services", name),
           { body: { preconditions: { uid } } },
           options,
-        );
-      } catch (err) {
-        if (!isNotFound(err)) throw err;
-      }
+        ),
+      );
     },
     patchStatus(namespace, name, patch, options) {
       return call<RawPerformer>(
@@ -248,4 +239,17 @@ function eventFor(
     lastTimestamp: now,
     count: 1,
   };
+}
+
+/** The request's result, or `undefined` when it failed the expected way (`expected(err)`). */
+async function undefinedIf<T>(
+  expected: (err: unknown) => boolean,
+  request: Promise<T>,
+): Promise<T | undefined> {
+  try {
+    return await request;
+  } catch (err) {
+    if (expected(err)) return undefined;
+    throw err;
+  }
 }
