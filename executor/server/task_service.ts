@@ -49,20 +49,20 @@ export function taskServiceHandlers(
       });
       const task = call.request;
       executeSubmission(deps, task, { deadline: deadlineOf(call), signal: abort.signal }).then(
+        // The answer goes out first; the metric and the log line (a write to stdout) after it.
         (result) => {
           answered = true;
-          options.observe?.(avsLabel(task.avsAddress), "OK", (performance.now() - started) / 1000);
-          options.log?.("info", "task done", { taskId: task.taskId, avs: task.avsAddress });
+          const seconds = (performance.now() - started) / 1000;
           callback(null, result);
+          options.observe?.(avsLabel(task.avsAddress), "OK", seconds);
+          options.log?.("info", "task done", { taskId: task.taskId, avs: task.avsAddress });
         },
         (err) => {
           answered = true;
+          const seconds = (performance.now() - started) / 1000;
           const status = statusName(err);
-          options.observe?.(
-            avsLabel(task.avsAddress),
-            status,
-            (performance.now() - started) / 1000,
-          );
+          callback(toServiceError(err));
+          options.observe?.(avsLabel(task.avsAddress), status, seconds);
           options.log?.("warn", "task failed", {
             taskId: clip(task.taskId),
             avs: clip(task.avsAddress),
@@ -70,7 +70,6 @@ export function taskServiceHandlers(
             // A performer's error can carry what the task's payload said (hello echoes it).
             error: clip(err.message, MAX_LOGGED_ERROR),
           });
-          callback(toServiceError(err));
         },
       );
     },

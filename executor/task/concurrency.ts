@@ -33,6 +33,11 @@ export class ConcurrencyLimits {
     };
   }
 
+  /** Whether a slot is free now (a hint: only `tryAcquire` takes one). */
+  hasRoom(key: string): boolean {
+    return (this.#inFlight.get(key) ?? 0) < (this.#limits.get(key) ?? 0);
+  }
+
   /** Tasks in flight for a key. */
   inFlight(key: string): number {
     return this.#inFlight.get(key) ?? 0;

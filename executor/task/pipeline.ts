@@ -1,7 +1,8 @@
 /**
- * The task path, as one plain function: validate → verify the aggregator → take a concurrency
- * slot → claim the id (de-duplicate) → run on the AVS's performer (once, with a deadline, never
- * retried) → sign → record → reply. Nothing is held before the aggregator's signature is checked.
+ * The task path, as one plain function: validate → verify the aggregator, while claiming the id
+ * (de-duplication; the claim stands only once verified, see early_claim.ts) → take a concurrency
+ * slot → run on the AVS's performer (once, with a deadline, never retried) → sign → record →
+ * reply. No slot is taken, and no claim stands, before the aggregator's signature is checked.
  * @module
  */
 
@@ -19,6 +20,7 @@ import type { ConcurrencyLimits } from "./concurrency.ts";
 import { StoreError } from "../store/errors.ts";
 import { TaskError } from "./errors.ts";
 import type { ProcessedTasks } from "./processed_tasks.ts";
+import { claimEarly, claimVerified, type EarlyClaim } from "./early_claim.ts";
 import {
   checkReferenceTimestamp,
   type ReplayWindow,
@@ -96,21 +98,33 @@ export async function executeSubmission(
     throw new TaskError("NotFound", `No performer for AVS ${task.avsAddress} on this executor`);
   }
   const deadline = Math.min(options.deadline ?? Infinity, Date.now() + settings.taskTimeoutMs);
-  // The aggregator's signature is checked before anything is held: a forged copy of a genuine
-  // (public) task id must neither claim the id nor take a concurrency slot from the genuine one.
-  const { scheme } = await (deps.authorize ?? trustConfiguredAggregators)(task, settings);
-  // Again right before the claim: authorize may have waited (chain catch-up), and the replay
-  // argument (validate.ts, replayWindow) needs the window checked at the claim's time.
-  checkReferenceTimestamp(task.referenceTimestamp, deps.replay);
+  // The claim's commit (store I/O) runs while the aggregator's signature is checked (CPU); a
+  // claim only stands once verified, and a forged copy's claim cannot refuse the genuine task:
+  // see early_claim.ts. Not when the AVS is full: a refusal should not cost two commits.
+  const early = deps.limits.hasRoom(avsKey)
+    ? claimEarly(deps.processed, task.taskId, { deadline })
+    : undefined;
+  let scheme: SignatureScheme;
+  try {
+    ({ scheme } = await (deps.authorize ?? trustConfiguredAggregators)(task, settings));
+    // Again after authorize, which may have waited (chain catch-up): the replay argument
+    // (validate.ts, replayWindow) needs the window checked around the claim.
+    checkReferenceTimestamp(task.referenceTimestamp, deps.replay);
+  } catch (err) {
+    await early?.drop();
+    throw err;
+  }
+  // A slot only once verified: a forged copy must not take one from the genuine task.
   const release = deps.limits.tryAcquire(avsKey);
   if (!release) {
+    await early?.drop();
     throw new TaskError(
       "ResourceExhausted",
       `Too many tasks in flight for AVS ${task.avsAddress}; retry later`,
     );
   }
   try {
-    await claim(deps, task.taskId, deadline);
+    await claim(deps, task.taskId, deadline, early);
     // And after it: a claim that took long to commit (a slow store) must still have landed
     // inside the window for the replay argument (validate.ts) to hold.
     await recheckAfterClaim(deps, task);
@@ -121,13 +135,21 @@ export async function executeSubmission(
 }
 
 /**
- * Claims the id before anything runs, within the task's deadline: a store that is locked or
- * failing fails the task with UNAVAILABLE, and the task never runs without a claim.
+ * Claims the id before anything runs, within the task's deadline (or confirms the claim issued
+ * early): a store that is locked or failing fails the task with UNAVAILABLE, and the task never
+ * runs without a claim.
  */
-async function claim(deps: TaskDeps, taskId: string, deadline: number): Promise<void> {
+async function claim(
+  deps: TaskDeps,
+  taskId: string,
+  deadline: number,
+  early: EarlyClaim | undefined,
+): Promise<void> {
   let claimed: boolean;
   try {
-    claimed = await deps.processed.claim(taskId, { deadline });
+    claimed = early
+      ? await early.confirm()
+      : await claimVerified(deps.processed, taskId, { deadline });
   } catch (err) {
     if (!(err instanceof StoreError)) throw err;
     throw new TaskError("Unavailable", `${err.message}; task ${taskId} was not run`, {

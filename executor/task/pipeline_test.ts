@@ -564,3 +564,92 @@ Deno.test("the answer does not wait for the outcome write; the claim already ref
   assert.equal(await processed.state(t.taskId), "done");
   processed.close();
 });
+
+/** An authorize that trusts every submission after `delayMs`, or refuses the ones `refuse` picks. */
+function slowAuthorize(
+  delayMs: (t: { taskId: string; signature: Uint8Array }) => number,
+  refuse: (t: { signature: Uint8Array }) => boolean,
+) {
+  return async (t: Parameters<NonNullable<TaskDeps["authorize"]>>[0]) => {
+    await new Promise((r) => setTimeout(r, delayMs(t)));
+    if (refuse(t)) throw new TaskError("PermissionDenied", "Aggregator signature rejected");
+    return { scheme: "ecdsa" as const };
+  };
+}
+
+Deno.test("the id is claimed while the signature is checked; a refused submission leaves no claim", async () => {
+  const { deps, calls, processed } = await setup();
+  const seen: (TaskState | undefined)[] = [];
+  const genuine = task();
+  deps.authorize = async (t, settings) => {
+    // Half-way through the check, the claim has already committed.
+    await new Promise((r) => setTimeout(r, 20));
+    seen.push(await processed.state(t.taskId));
+    const { trustConfiguredAggregators } = await import("./pipeline.ts");
+    return trustConfiguredAggregators(t, settings);
+  };
+  const forged = task({ aggregatorAddress: aggregatorKey.address }, strangerKey);
+  assert.equal(await code(executeSubmission(deps, forged, { signal })), "PermissionDenied");
+  assert.equal(await processed.state(forged.taskId), undefined, "released before the answer");
+  assert.equal(await code(executeSubmission(deps, genuine, { signal })), "OK");
+  assert.deepEqual(seen, ["running", "running"], "claimed during verification");
+  assert.deepEqual(calls, [genuine.taskId]);
+  processed.close();
+});
+
+Deno.test("a forged copy claimed first does not refuse the genuine task arriving during its check", async () => {
+  const { deps, calls, processed } = await setup();
+  const genuine = task();
+  const forged = task(
+    { taskId: genuine.taskId, aggregatorAddress: aggregatorKey.address },
+    strangerKey,
+  );
+  const isForged = (t: { signature: Uint8Array }) =>
+    t.signature.every((b, i) => b === forged.signature[i]);
+  // The forged copy's check takes 50 ms (a chain read, say); its early claim lands meanwhile.
+  deps.authorize = slowAuthorize((t) => isForged(t) ? 50 : 0, isForged);
+  const first = code(executeSubmission(deps, forged, { signal }));
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(await processed.state(genuine.taskId), "running", "the forged copy's claim landed");
+  const second = code(executeSubmission(deps, genuine, { signal }));
+  assert.deepEqual([await first, await second], ["PermissionDenied", "OK"]);
+  assert.deepEqual(calls, [genuine.taskId], "the genuine task ran, once");
+  assert.equal(await processed.state(genuine.taskId), "done");
+  // Afterwards its claim refuses copies, forged or not.
+  assert.equal(await code(executeSubmission(deps, genuine, { signal })), "AlreadyExists");
+  processed.close();
+});
+
+Deno.test("a genuine duplicate of a task still being checked is refused once that one is verified", async () => {
+  const { deps, calls, processed } = await setup();
+  const t = task();
+  let n = 0;
+  // The first copy's check is slow; the second, checked at once, finds the first's claim.
+  deps.authorize = slowAuthorize(() => n++ === 0 ? 40 : 0, () => false);
+  const codes = await Promise.all([
+    code(executeSubmission(deps, t, { signal })),
+    new Promise((r) => setTimeout(r, 10)).then(() => code(executeSubmission(deps, t, { signal }))),
+  ]);
+  assert.deepEqual(codes, ["OK", "AlreadyExists"]);
+  assert.deepEqual(calls, [t.taskId], "run exactly once");
+  processed.close();
+});
+
+Deno.test("a task refused for want of a slot leaves no claim", async () => {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => release = r);
+  const { deps, processed } = await setup({}, async () => {
+    await gate;
+    return enc.encode("ok");
+  });
+  // The AVS's limit is 2: both slots are taken by tasks waiting on the performer.
+  const running = [task(), task()].map((t) => executeSubmission(deps, t, { signal }));
+  await new Promise((r) => setTimeout(r, 10));
+  const full = task();
+  assert.equal(await code(executeSubmission(deps, full, { signal })), "ResourceExhausted");
+  assert.equal(await processed.state(full.taskId), undefined, "no claim stands");
+  release();
+  await Promise.all(running);
+  assert.equal(await code(executeSubmission(deps, full, { signal })), "OK", "its retry runs");
+  processed.close();
+});

@@ -85,8 +85,10 @@ class WriteQueue {
       this.#queue.push({ key, versionstamp, value, resolve, reject });
       if (!this.#flushing) {
         this.#flushing = true;
-        // After the current microtasks: writes submitted in the same turn share the commit.
-        queueMicrotask(() => this.#flush());
+        // At once when idle: the commit runs on the store's thread while the caller goes on (the
+        // task path checks the aggregator's signature meanwhile, see early_claim.ts); writes
+        // submitted while it is in flight share the next commit.
+        void this.#flush();
       }
     });
   }
