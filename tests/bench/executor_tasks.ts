@@ -245,6 +245,9 @@ export function benchSubmission(
   }, key);
 }
 
+/** Calls of each path before the rows are measured (fewer with `--tasks` below it, as `--quick`). */
+const WARM_UP_TASKS = 1_000;
+
 /**
  * Both paths at each concurrency, after a warm-up of both (connections, JIT); submissions are
  * signed before each row's clock starts.
@@ -258,9 +261,12 @@ export async function pathRows(
   },
 ): Promise<ExecutorRow[]> {
   const callDirect = () => paths.direct.call(BENCH_PAYLOAD);
-  await measure(30, 4, () => callDirect());
-  const warm = Array.from({ length: 30 }, paths.submission);
-  await measure(30, 4, (i) => paths.tasks.submit(warm[i]));
+  // Enough calls for V8 to optimise both paths' code, as it is in a running executor: with 30
+  // the 1-in-flight row measured partly unoptimised code (p50 ~1 ms higher through the executor).
+  const warmUp = Math.min(WARM_UP_TASKS, Math.max(30, options.tasks));
+  await measure(warmUp, 4, () => callDirect());
+  const warm = Array.from({ length: warmUp }, paths.submission);
+  await measure(warmUp, 4, (i) => paths.tasks.submit(warm[i]));
   const rows: ExecutorRow[] = [];
   for (const c of options.concurrency) {
     options.log(`executor: ${options.tasks} tasks at ${c} in flight`);
