@@ -231,17 +231,22 @@ class UnaryCall {
     new DataView(framed.buffer).setUint32(1, message.length);
     framed.set(message, 5);
     try {
-      this.#stream = await this.#conn.openStream(headers, {
-        onHeaders: (fields, end) => this.#onHeaders(fields, end),
-        onData: (data) => this.#onData(data),
-        onEnd: () => this.#onEnd(),
-        onError: (err) => this.#fail(statusFromStreamError(err)),
-      });
+      this.#stream = await this.#conn.openStream(
+        headers,
+        {
+          onHeaders: (fields, end) => this.#onHeaders(fields, end),
+          onData: (data) => this.#onData(data),
+          onEnd: () => this.#onEnd(),
+          onError: (err) => this.#fail(statusFromStreamError(err)),
+        },
+        false,
+        framed,
+      );
       if (this.#settled) { // cancelled while waiting for a stream slot
         this.#stream.reset(ErrorCode.CANCEL);
         return;
       }
-      await this.#stream.sendData(framed, true);
+      if (!this.#stream.localEnded) await this.#stream.sendData(framed, true);
     } catch (err) {
       this.#fail(
         err instanceof H2StreamError

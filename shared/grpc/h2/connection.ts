@@ -219,11 +219,14 @@ export class H2Connection {
   /**
    * Opens a stream and sends its headers (END_STREAM if `endStream`); waits for a free slot under
    * the peer's MAX_CONCURRENT_STREAMS. Fails "unprocessed" when the connection cannot take it.
+   * `body`, when it fits the send windows and one frame, is sent with the headers and ends the
+   * stream (`localEnded`); otherwise the caller sends it with `sendData`.
    */
   async openStream(
     headers: HeaderField[],
     handlers: StreamHandlers,
     endStream = false,
+    body?: Uint8Array,
   ): Promise<H2Stream> {
     while (this.usable && this.#streams.size >= this.#peerMaxStreams) {
       await new Promise<void>((r) => this.#slotWaiters.push(r));
@@ -236,7 +239,17 @@ export class H2Connection {
     const stream = new H2Stream(this, id, handlers, this.#peerInitialWindow);
     stream.localEnded = endStream;
     this.#streams.set(id, stream);
-    this.#write(...this.#headerFrames(id, encodeHeaders(headers), endStream));
+    const frames = this.#headerFrames(id, encodeHeaders(headers), endStream);
+    // A whole request that fits the windows and one frame goes out with its headers, in one write:
+    // one segment for the peer to read instead of two (a unary call's usual case).
+    const room = Math.min(this.#sendWindow, stream.sendWindow, this.#peerMaxFrameSize);
+    if (body && !endStream && body.length <= room) {
+      this.#sendWindow -= body.length;
+      stream.sendWindow -= body.length;
+      frames.push(encodeFrame(FrameType.DATA, Flag.END_STREAM, id, body));
+      stream.localEnded = true;
+    }
+    this.#write(...frames);
     return stream;
   }
 

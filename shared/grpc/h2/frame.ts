@@ -106,9 +106,11 @@ export function decodeFrameHeader(bytes: Uint8Array): Omit<Frame, "payload"> & {
   };
 }
 
+const EMPTY = new Uint8Array(0);
+
 /** Cuts a byte stream into frames no larger than our SETTINGS_MAX_FRAME_SIZE. */
 export class FrameParser {
-  #buffer = new Uint8Array(0);
+  #buffer = EMPTY;
   readonly #maxFrameSize: number;
 
   /** Creates a parser that refuses frames above `maxFrameSize` (what we advertised). */
@@ -118,25 +120,34 @@ export class FrameParser {
 
   /** Adds received bytes and returns the frames now complete. */
   push(chunk: Uint8Array): Frame[] {
-    const joined = new Uint8Array(this.#buffer.length + chunk.length);
-    joined.set(this.#buffer);
-    joined.set(chunk, this.#buffer.length);
+    // Payloads and the remainder are copied out, so `chunk` (a reused read buffer) is not kept.
+    let joined = chunk;
+    if (this.#buffer.length > 0) {
+      joined = new Uint8Array(this.#buffer.length + chunk.length);
+      joined.set(this.#buffer);
+      joined.set(chunk, this.#buffer.length);
+    }
     const frames: Frame[] = [];
     let pos = 0;
     while (joined.length - pos >= 9) {
-      const header = decodeFrameHeader(joined.subarray(pos));
-      if (header.length > this.#maxFrameSize) {
+      const length = (joined[pos] << 16) | (joined[pos + 1] << 8) | joined[pos + 2];
+      if (length > this.#maxFrameSize) {
         throw new H2ProtocolError(
           ErrorCode.FRAME_SIZE_ERROR,
-          `Frame of ${header.length} bytes above our maximum ${this.#maxFrameSize}`,
+          `Frame of ${length} bytes above our maximum ${this.#maxFrameSize}`,
         );
       }
-      if (joined.length - pos < 9 + header.length) break;
-      const payload = joined.slice(pos + 9, pos + 9 + header.length);
-      frames.push({ type: header.type, flags: header.flags, streamId: header.streamId, payload });
-      pos += 9 + header.length;
+      if (joined.length - pos < 9 + length) break;
+      frames.push({
+        type: joined[pos + 3],
+        flags: joined[pos + 4],
+        streamId: ((joined[pos + 5] << 24) | (joined[pos + 6] << 16) | (joined[pos + 7] << 8) |
+          joined[pos + 8]) & MAX_WINDOW,
+        payload: joined.slice(pos + 9, pos + 9 + length),
+      });
+      pos += 9 + length;
     }
-    this.#buffer = joined.slice(pos);
+    this.#buffer = pos === joined.length ? EMPTY : joined.slice(pos);
     return frames;
   }
 }
