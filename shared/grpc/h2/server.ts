@@ -1,0 +1,1118 @@
+/**
+ * A unary-only gRPC server on our own HTTP/2 code (frame.ts, hpack.ts) over plain TCP: h2c with
+ * prior knowledge, no TLS, no node:http2 (so no nghttp2 and no GOAWAY abort, deno#36788, and no
+ * shield in front). It serves grpc-js `ServiceDefinition`s with grpc-js-shaped unary handlers
+ * (`impl(call, callback)`), so existing implementations plug in unchanged.
+ *
+ * Per connection: preface check, SETTINGS exchange, PING and SETTINGS acks, flow control both
+ * ways (we hand credit back as DATA arrives; responses wait for the peer's windows), client
+ * GOAWAY (open calls finish, then the socket closes), protocol errors (GOAWAY with the code),
+ * and limits: concurrent streams (REFUSED_STREAM beyond), client resets and pings per window
+ * (ENHANCE_YOUR_CALM), header block and header list size, message size, idle time.
+ * Frames produced in one turn go out in one socket write.
+ * @module
+ */
+
+import { Buffer } from "node:buffer";
+import { EventEmitter } from "node:events";
+import * as grpc from "@grpc/grpc-js";
+import {
+  DEFAULT_MAX_FRAME_SIZE,
+  encodeFrame,
+  ErrorCode,
+  Flag,
+  type Frame,
+  FrameParser,
+  FrameType,
+  goawayPayload,
+  H2ProtocolError,
+  MAX_WINDOW,
+  parseGoaway,
+  parseSettings,
+  PREFACE,
+  readUint32,
+  Setting,
+  settingsPayload,
+  uint32Payload,
+  unpad,
+} from "./frame.ts";
+import { encodeHeaders, type HeaderField, HpackDecoder } from "./hpack.ts";
+import { Status } from "./status.ts";
+
+/** ENHANCE_YOUR_CALM (RFC 9113 section 7): the peer is abusing the connection. */
+const ENHANCE_YOUR_CALM = 0xb;
+const DEFAULT_WINDOW = 65_535;
+/** Our receive window per stream; credit is handed back as DATA arrives. */
+const STREAM_WINDOW = 1 << 20;
+/** Our receive window for the connection. */
+const CONNECTION_WINDOW = 8 << 20;
+
+/** How a server stopped: every call finished, or the grace period ran out. */
+export type StopOutcome = "graceful" | "forced";
+
+/** Options of {@linkcode H2GrpcServer}. */
+export interface H2GrpcServerOptions {
+  /** Largest request or response message (default 4 MiB). */
+  maxMessageBytes?: number;
+  /** SETTINGS_MAX_CONCURRENT_STREAMS; streams beyond are refused (default 1000). */
+  maxConcurrentStreams?: number;
+  /** SETTINGS_MAX_HEADER_LIST_SIZE (default 16 KiB). */
+  maxHeaderListBytes?: number;
+  /** Close a connection without open streams after this long (default 5 min). */
+  idleTimeoutMs?: number;
+  /** Client resets (and refused streams) allowed per `abuseWindowMs` (default 1000). */
+  maxResetsPerWindow?: number;
+  /** PING and SETTINGS frames allowed per `abuseWindowMs` (default 1000). */
+  maxControlFramesPerWindow?: number;
+  /** The window of the two limits above (default 10 s). */
+  abuseWindowMs?: number;
+}
+
+/** A service error as grpc-js handlers pass it to the callback. */
+export interface ServiceErrorLike {
+  code?: number;
+  details?: string;
+  message?: string;
+  metadata?: grpc.Metadata;
+}
+
+/** The grpc-js-like call object a unary handler gets. */
+export class H2ServerUnaryCall<Req = unknown> extends EventEmitter {
+  /** The deserialized request. */
+  readonly request: Req;
+  /** The request's metadata (binary `-bin` values decoded). */
+  readonly metadata: grpc.Metadata;
+  /** True once the client reset the stream, the connection ended or the deadline passed. */
+  cancelled = false;
+  readonly #peer: string;
+  readonly #deadline: number;
+  readonly #path: string;
+  /** Metadata to send with the response headers (`sendMetadata`). */
+  initialMetadata?: grpc.Metadata;
+
+  /** Created by the server for each call. */
+  constructor(request: Req, metadata: grpc.Metadata, peer: string, deadline: number, path: string) {
+    super();
+    this.request = request;
+    this.metadata = metadata;
+    this.#peer = peer;
+    this.#deadline = deadline;
+    this.#path = path;
+  }
+
+  /** "ip:port" of the client. */
+  getPeer(): string {
+    return this.#peer;
+  }
+
+  /** The call's deadline (a Date), or Infinity without grpc-timeout, as grpc-js. */
+  getDeadline(): grpc.Deadline {
+    return Number.isFinite(this.#deadline) ? new Date(this.#deadline) : Infinity;
+  }
+
+  /** The method's path, e.g. "/grpc.health.v1.Health/Check". */
+  getPath(): string {
+    return this.#path;
+  }
+
+  /** Metadata to send with the response headers (before the answer). */
+  sendMetadata(metadata: grpc.Metadata): void {
+    this.initialMetadata = metadata;
+  }
+}
+
+type UnaryImpl = (
+  call: H2ServerUnaryCall,
+  callback: (
+    err: ServiceErrorLike | null | undefined,
+    value?: unknown,
+    trailer?: grpc.Metadata,
+  ) => void,
+) => void;
+
+interface Route {
+  deserialize(bytes: Buffer): unknown;
+  serialize(value: unknown): Uint8Array;
+  impl?: UnaryImpl;
+}
+
+const utf8 = new TextEncoder();
+const RESPONSE_HEADERS = encodeHeaders([[":status", "200"], ["content-type", "application/grpc"]]);
+const OK_TRAILERS = encodeHeaders([["grpc-status", "0"]]);
+/** Request headers that are transport, not metadata. */
+const NOT_METADATA = new Set(["te", "content-type", "grpc-timeout", "grpc-encoding", "connection"]);
+const EMPTY = new Uint8Array(0);
+
+/** A unary gRPC server; `addService` then `listen`. */
+export class H2GrpcServer {
+  readonly #routes = new Map<string, Route>();
+  readonly #options: Required<H2GrpcServerOptions>;
+  readonly #connections = new Set<ServerConnection>();
+  #listener?: Deno.TcpListener;
+  #closing = false;
+
+  /** Creates a server (nothing listens yet). */
+  constructor(options: H2GrpcServerOptions = {}) {
+    this.#options = {
+      maxMessageBytes: options.maxMessageBytes ?? 4 * 1024 * 1024,
+      maxConcurrentStreams: options.maxConcurrentStreams ?? 1000,
+      maxHeaderListBytes: options.maxHeaderListBytes ?? 16 * 1024,
+      idleTimeoutMs: options.idleTimeoutMs ?? 5 * 60_000,
+      maxResetsPerWindow: options.maxResetsPerWindow ?? 1000,
+      maxControlFramesPerWindow: options.maxControlFramesPerWindow ?? 1000,
+      abuseWindowMs: options.abuseWindowMs ?? 10_000,
+    };
+  }
+
+  /** Registers a service; refuses streaming methods. */
+  addService(
+    definition: grpc.ServiceDefinition,
+    implementation: grpc.UntypedServiceImplementation,
+  ): void {
+    for (const method of Object.values(definition)) {
+      if (method.requestStream || method.responseStream) {
+        throw new Error(`${method.path} is a streaming method; this server serves unary only`);
+      }
+    }
+    for (const [name, method] of Object.entries(definition)) {
+      if (this.#routes.has(method.path)) throw new Error(`${method.path} is already registered`);
+      const impl = (implementation[name] as unknown ??
+        (method.originalName ? implementation[method.originalName] : undefined)) as
+          | UnaryImpl
+          | undefined;
+      this.#routes.set(method.path, {
+        deserialize: method.requestDeserialize as (bytes: Buffer) => unknown,
+        serialize: method.responseSerialize as (value: unknown) => Uint8Array,
+        impl: typeof impl === "function" ? impl : undefined,
+      });
+    }
+  }
+
+  /** Listens on plaintext `host:port` (0 picks a free port); returns the bound port. */
+  listen(host: string, port: number): number {
+    const listener = Deno.listen({ hostname: host, port, transport: "tcp" });
+    this.#listener = listener;
+    this.#accept(listener);
+    return (listener.addr as Deno.NetAddr).port;
+  }
+
+  /** Connections open now (for tests). */
+  get connectionCount(): number {
+    return this.#connections.size;
+  }
+
+  async #accept(listener: Deno.TcpListener): Promise<void> {
+    try {
+      for await (const socket of listener) {
+        if (this.#closing) {
+          socket.close();
+          continue;
+        }
+        socket.setNoDelay(true);
+        const conn = new ServerConnection(socket, this.#routes, this.#options, () => {
+          this.#connections.delete(conn);
+        });
+        this.#connections.add(conn);
+        conn.start();
+      }
+    } catch {
+      // The listener was closed.
+    }
+  }
+
+  /**
+   * Stops listening, sends GOAWAY (last stream id) to every connection, waits up to `graceMs`
+   * for calls in flight, then closes whatever is left ("forced": their handlers see cancelled).
+   */
+  async close(graceMs: number): Promise<StopOutcome> {
+    this.#closing = true;
+    try {
+      this.#listener?.close();
+    } catch { /* already closed */ }
+    const conns = [...this.#connections];
+    const done = Promise.all(conns.map((c) => c.shutdown()));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const outcome = await Promise.race([
+      done.then(() => "graceful" as const),
+      new Promise<"forced">((r) => timer = setTimeout(() => r("forced"), graceMs)),
+    ]);
+    clearTimeout(timer);
+    if (outcome === "forced") {
+      for (const c of conns) c.destroy();
+      await done;
+    }
+    return outcome;
+  }
+}
+
+/** What is left to send of a response waiting for flow-control credit. */
+interface PendingResponse {
+  data: Uint8Array;
+  pos: number;
+  trailers: Uint8Array;
+}
+
+class ServerStream {
+  readonly id: number;
+  sendWindow: number;
+  received = 0;
+  receivedUnacked = 0;
+  chunks: Uint8Array[] = [];
+  remoteEnded = false;
+  /** We sent END_STREAM (or a reset): nothing more goes out. */
+  localEnded = false;
+  /** Too big or refused: the rest of the request is dropped. */
+  discarding = false;
+  headers?: Map<string, string>;
+  path = "";
+  deadline = Infinity;
+  timer?: ReturnType<typeof setTimeout>;
+  call?: H2ServerUnaryCall;
+  headersSent = false;
+  pending?: PendingResponse;
+
+  constructor(id: number, sendWindow: number) {
+    this.id = id;
+    this.sendWindow = sendWindow;
+  }
+}
+
+class ServerConnection {
+  readonly #socket: Deno.TcpConn;
+  readonly #routes: Map<string, Route>;
+  readonly #options: Required<H2GrpcServerOptions>;
+  readonly #onClose: () => void;
+  readonly #streams = new Map<number, ServerStream>();
+  readonly #parser = new FrameParser(DEFAULT_MAX_FRAME_SIZE);
+  readonly #hpack = new HpackDecoder(4096);
+  readonly #peer: string;
+  #lastStreamId = 0;
+  #sendWindow = DEFAULT_WINDOW;
+  #peerInitialWindow = DEFAULT_WINDOW;
+  #peerMaxFrameSize = DEFAULT_MAX_FRAME_SIZE;
+  #receiveWindow = CONNECTION_WINDOW;
+  #receivedUnacked = 0;
+  #headerBlock?: { streamId: number; endStream: boolean; parts: Uint8Array[]; size: number };
+  #sawSettings = false;
+  /** We sent GOAWAY (shutdown): no new streams. */
+  #goawaySent = false;
+  /** The client sent GOAWAY: finish the open streams, then close. */
+  #peerGoingAway = false;
+  #closed = false;
+  #out: Uint8Array[] = [];
+  #flushScheduled = false;
+  #writing: Promise<void> = Promise.resolve();
+  #idleTimer?: ReturnType<typeof setTimeout>;
+  #resets = 0;
+  #controlFrames = 0;
+  #abuseWindowStart = Date.now();
+  readonly #closedPromise = Promise.withResolvers<void>();
+
+  constructor(
+    socket: Deno.TcpConn,
+    routes: Map<string, Route>,
+    options: Required<H2GrpcServerOptions>,
+    onClose: () => void,
+  ) {
+    this.#socket = socket;
+    this.#routes = routes;
+    this.#options = options;
+    this.#onClose = onClose;
+    const addr = socket.remoteAddr as Deno.NetAddr;
+    this.#peer = addr.hostname.includes(":")
+      ? `[${addr.hostname}]:${addr.port}`
+      : `${addr.hostname}:${addr.port}`;
+  }
+
+  start(): void {
+    this.#queue(
+      encodeFrame(
+        FrameType.SETTINGS,
+        0,
+        0,
+        settingsPayload([
+          [Setting.MAX_CONCURRENT_STREAMS, this.#options.maxConcurrentStreams],
+          [Setting.INITIAL_WINDOW_SIZE, STREAM_WINDOW],
+          [Setting.MAX_HEADER_LIST_SIZE, this.#options.maxHeaderListBytes],
+          [Setting.ENABLE_PUSH, 0],
+        ]),
+      ),
+      encodeFrame(
+        FrameType.WINDOW_UPDATE,
+        0,
+        0,
+        uint32Payload(CONNECTION_WINDOW - DEFAULT_WINDOW),
+      ),
+    );
+    this.#armIdle();
+    this.#readLoop();
+  }
+
+  /** GOAWAY with the last stream id; resolves once the open streams are done and it closed. */
+  shutdown(): Promise<void> {
+    if (!this.#closed && !this.#goawaySent) {
+      this.#goawaySent = true;
+      this.#queue(
+        encodeFrame(
+          FrameType.GOAWAY,
+          0,
+          0,
+          goawayPayload(this.#lastStreamId, ErrorCode.NO_ERROR),
+        ),
+      );
+      this.#maybeCloseIdle();
+    }
+    return this.#closedPromise.promise;
+  }
+
+  /** Closes at once; open calls are cancelled. */
+  destroy(): void {
+    this.#teardown();
+  }
+
+  // ---- output ----
+
+  #queue(...frames: Uint8Array[]): void {
+    if (this.#closed) return;
+    for (const f of frames) this.#out.push(f);
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      queueMicrotask(() => this.#flush());
+    }
+  }
+
+  #flush(): void {
+    this.#flushScheduled = false;
+    if (this.#out.length === 0 || this.#closed) return;
+    const bytes = this.#out.length === 1 ? this.#out[0] : concat(this.#out);
+    this.#out = [];
+    this.#writing = this.#writing.then(async () => {
+      let pos = 0;
+      while (pos < bytes.length) pos += await this.#socket.write(bytes.subarray(pos));
+    }).catch(() => this.#teardown());
+  }
+
+  // ---- input ----
+
+  async #readLoop(): Promise<void> {
+    const buffer = new Uint8Array(64 * 1024);
+    let preface = 0;
+    try {
+      for (;;) {
+        const n = await this.#socket.read(buffer);
+        if (n === null || this.#closed) break;
+        let chunk = buffer.subarray(0, n);
+        if (preface < PREFACE.length) {
+          const take = Math.min(PREFACE.length - preface, chunk.length);
+          for (let i = 0; i < take; i++) {
+            if (chunk[i] !== PREFACE[preface + i]) {
+              throw new H2ProtocolError(ErrorCode.PROTOCOL_ERROR, "Bad connection preface");
+            }
+          }
+          preface += take;
+          chunk = chunk.subarray(take);
+          if (chunk.length === 0) continue;
+        }
+        for (const frame of this.#parser.push(chunk)) {
+          this.#onFrame(frame);
+          if (this.#closed) return;
+        }
+        this.#flush(); // one write for everything this read produced
+      }
+    } catch (err) {
+      if (this.#closed) return;
+      if (err instanceof H2ProtocolError) {
+        this.#fatal(err.code, err.message);
+        return;
+      }
+    }
+    this.#teardown();
+  }
+
+  /** A connection error: GOAWAY with `code`, then close. */
+  #fatal(code: number, message: string): void {
+    if (this.#closed) return;
+    this.#goawaySent = true;
+    this.#queue(
+      encodeFrame(FrameType.GOAWAY, 0, 0, goawayPayload(this.#lastStreamId, code, message)),
+    );
+    this.#flush();
+    this.#teardown();
+  }
+
+  #countAbuse(kind: "reset" | "control"): void {
+    const now = Date.now();
+    if (now - this.#abuseWindowStart > this.#options.abuseWindowMs) {
+      this.#abuseWindowStart = now;
+      this.#resets = 0;
+      this.#controlFrames = 0;
+    }
+    if (kind === "reset" && ++this.#resets > this.#options.maxResetsPerWindow) {
+      throw new H2ProtocolError(ENHANCE_YOUR_CALM, "Too many stream resets");
+    }
+    if (kind === "control" && ++this.#controlFrames > this.#options.maxControlFramesPerWindow) {
+      throw new H2ProtocolError(ENHANCE_YOUR_CALM, "Too many control frames");
+    }
+  }
+
+  #onFrame(frame: Frame): void {
+    if (!this.#sawSettings) {
+      if (frame.type !== FrameType.SETTINGS || frame.flags & Flag.ACK) {
+        throw new H2ProtocolError(ErrorCode.PROTOCOL_ERROR, "The first frame must be SETTINGS");
+      }
+      this.#sawSettings = true;
+    }
+    if (this.#headerBlock && frame.type !== FrameType.CONTINUATION) {
+      throw new H2ProtocolError(ErrorCode.PROTOCOL_ERROR, "Expected CONTINUATION");
+    }
+    switch (frame.type) {
+      case FrameType.DATA:
+        return this.#onData(frame);
+      case FrameType.HEADERS: {
+        if (frame.streamId === 0 || frame.streamId % 2 === 0) {
+          throw new H2ProtocolError(ErrorCode.PROTOCOL_ERROR, "HEADERS on an invalid stream id");
+        }
+        const block = unpad(frame);
+        this.#headerBlock = {
+          streamId: frame.streamId,
+          endStream: (frame.flags & Flag.END_STREAM) !== 0,
+          parts: [block],
+          size: block.length,
+        };
+        if (frame.flags & Flag.END_HEADERS) this.#onHeaderBlock();
+        else this.#checkBlockSize();
+        return;
+      }
+      case FrameType.CONTINUATION:
+        if (!this.#headerBlock || this.#headerBlock.streamId !== frame.streamId) {
+          throw new H2ProtocolError(ErrorCode.PROTOCOL_ERROR, "Unexpected CONTINUATION");
+        }
+        this.#headerBlock.parts.push(frame.payload);
+        this.#headerBlock.size += frame.payload.length;
+        this.#checkBlockSize();
+        if (frame.flags & Flag.END_HEADERS) this.#onHeaderBlock();
+        return;
+      case FrameType.PRIORITY:
+        if (frame.streamId === 0) {
+          throw new H2ProtocolError(ErrorCode.PROTOCOL_ERROR, "PRIORITY on stream 0");
+        }
+        if (frame.payload.length !== 5) {
+          throw new H2ProtocolError(ErrorCode.FRAME_SIZE_ERROR, "PRIORITY not 5 bytes");
+        }
+        return;
+      case FrameType.RST_STREAM:
+        return this.#onReset(frame);
+      case FrameType.SETTINGS:
+        return this.#onSettings(frame);
+      case FrameType.PUSH_PROMISE:
+        throw new H2ProtocolError(ErrorCode.PROTOCOL_ERROR, "PUSH_PROMISE from a client");
+      case FrameType.PING:
+        if (frame.streamId !== 0) {
+          throw new H2ProtocolError(ErrorCode.PROTOCOL_ERROR, "PING on a stream");
+        }
+        if (frame.payload.length !== 8) {
+          throw new H2ProtocolError(ErrorCode.FRAME_SIZE_ERROR, "PING not 8 bytes");
+        }
+        if (!(frame.flags & Flag.ACK)) {
+          this.#countAbuse("control");
+          this.#queue(encodeFrame(FrameType.PING, Flag.ACK, 0, frame.payload));
+        }
+        return;
+      case FrameType.GOAWAY:
+        if (frame.streamId !== 0) {
+          throw new H2ProtocolError(ErrorCode.PROTOCOL_ERROR, "GOAWAY on a stream");
+        }
+        parseGoaway(frame.payload);
+        this.#peerGoingAway = true;
+        this.#maybeCloseIdle();
+        return;
+      case FrameType.WINDOW_UPDATE:
+        return this.#onWindowUpdate(frame);
+      default:
+        return; // unknown frame types are ignored (RFC 9113 section 5.5)
+    }
+  }
+
+  #checkBlockSize(): void {
+    // A header block may not grow without bound across CONTINUATION frames (CVE-2024-27316).
+    if (this.#headerBlock!.size > this.#options.maxHeaderListBytes * 2) {
+      throw new H2ProtocolError(ENHANCE_YOUR_CALM, "Header block too large");
+    }
+  }
+
+  #onHeaderBlock(): void {
+    const { streamId, endStream, parts } = this.#headerBlock!;
+    this.#headerBlock = undefined;
+    let fields: HeaderField[];
+    try {
+      fields = this.#hpack.decode(parts.length === 1 ? parts[0] : concat(parts));
+    } catch (err) {
+      throw new H2ProtocolError(ErrorCode.COMPRESSION_ERROR, (err as Error).message);
+    }
+    const existing = this.#streams.get(streamId);
+    if (existing) {
+      // Trailers from the client: only legal as the end of the request.
+      if (existing.remoteEnded || !endStream) {
+        throw new H2ProtocolError(ErrorCode.PROTOCOL_ERROR, "HEADERS on a stream mid-request");
+      }
+      this.#onRemoteEnd(existing);
+      return;
+    }
+    if (streamId <= this.#lastStreamId) {
+      throw new H2ProtocolError(ErrorCode.STREAM_CLOSED, "HEADERS on a closed stream");
+    }
+    this.#lastStreamId = streamId;
+    // After our GOAWAY the stream is above its last id: ignored, the client retries elsewhere.
+    if (this.#goawaySent) return;
+    this.#armIdle();
+    if (this.#streams.size >= this.#options.maxConcurrentStreams) {
+      this.#countAbuse("reset");
+      this.#queue(encodeFrame(
+        FrameType.RST_STREAM,
+        0,
+        streamId,
+        uint32Payload(ErrorCode.REFUSED_STREAM),
+      ));
+      return;
+    }
+    const stream = new ServerStream(streamId, this.#peerInitialWindow);
+    this.#streams.set(streamId, stream);
+    const checked = this.#checkRequestHeaders(fields);
+    if (typeof checked === "string") {
+      // Malformed request (RFC 9113 section 8.1.1): a stream error.
+      this.#resetStream(stream, ErrorCode.PROTOCOL_ERROR);
+      return;
+    }
+    stream.headers = checked;
+    stream.path = checked.get(":path") ?? "";
+    const timeout = checked.get("grpc-timeout");
+    if (timeout !== undefined) {
+      const ms = parseTimeout(timeout);
+      if (ms === undefined) {
+        stream.discarding = true;
+        this.#respondError(stream, Status.INTERNAL, "Malformed grpc-timeout");
+        if (endStream) this.#onRemoteEnd(stream);
+        return;
+      }
+      stream.deadline = Date.now() + ms;
+      stream.timer = setTimeout(() => this.#onDeadline(stream), ms);
+    }
+    let listSize = 0;
+    for (const [n, v] of fields) listSize += n.length + v.length + 32;
+    if (listSize > this.#options.maxHeaderListBytes) {
+      stream.discarding = true;
+      this.#respondError(stream, Status.RESOURCE_EXHAUSTED, "Header list too large");
+    } else if (!checked.get("content-type")?.startsWith("application/grpc")) {
+      stream.discarding = true;
+      this.#respondError(stream, Status.INTERNAL, "Content-type is not application/grpc", "415");
+    } else if (checked.get(":method") !== "POST") {
+      stream.discarding = true;
+      this.#respondError(stream, Status.INTERNAL, "Method must be POST", "405");
+    } else if (checked.has("grpc-encoding") && checked.get("grpc-encoding") !== "identity") {
+      stream.discarding = true;
+      this.#respondError(
+        stream,
+        Status.UNIMPLEMENTED,
+        `Compression "${checked.get("grpc-encoding")}" is not supported`,
+      );
+    }
+    if (endStream) this.#onRemoteEnd(stream);
+  }
+
+  /** The header map, or why the request is malformed. */
+  #checkRequestHeaders(fields: HeaderField[]): Map<string, string> | string {
+    const map = new Map<string, string>();
+    let regular = false;
+    for (const [name, value] of fields) {
+      if (name.startsWith(":")) {
+        if (regular) return "pseudo-header after a regular one";
+        if (map.has(name)) return `duplicate ${name}`;
+        if (![":method", ":path", ":scheme", ":authority"].includes(name)) {
+          return `unknown pseudo-header ${name}`;
+        }
+      } else {
+        regular = true;
+        if (name !== name.toLowerCase()) return "uppercase header name";
+        if (name === "connection" || name === "keep-alive" || name === "transfer-encoding") {
+          return `connection-specific header ${name}`;
+        }
+        if (name === "te" && value !== "trailers") return "te other than trailers";
+      }
+      const prior = map.get(name);
+      map.set(name, prior === undefined ? value : `${prior}, ${value}`);
+    }
+    if (!map.has(":method") || !map.has(":path") || !map.has(":scheme")) {
+      return "missing pseudo-headers";
+    }
+    return map;
+  }
+
+  #onData(frame: Frame): void {
+    if (frame.streamId === 0) throw new H2ProtocolError(ErrorCode.PROTOCOL_ERROR, "DATA on 0");
+    const length = frame.payload.length;
+    this.#receiveWindow -= length;
+    if (this.#receiveWindow < 0) {
+      throw new H2ProtocolError(ErrorCode.FLOW_CONTROL_ERROR, "Connection window exceeded");
+    }
+    // Flow control counts the whole payload, for closed streams too: hand it back now.
+    this.#receivedUnacked += length;
+    if (this.#receivedUnacked >= CONNECTION_WINDOW / 4) {
+      this.#queue(encodeFrame(FrameType.WINDOW_UPDATE, 0, 0, uint32Payload(this.#receivedUnacked)));
+      this.#receiveWindow += this.#receivedUnacked;
+      this.#receivedUnacked = 0;
+    }
+    const stream = this.#streams.get(frame.streamId);
+    if (!stream) {
+      if (frame.streamId > this.#lastStreamId) {
+        throw new H2ProtocolError(ErrorCode.PROTOCOL_ERROR, "DATA on an idle stream");
+      }
+      return; // a stream we reset or finished: dropped
+    }
+    if (stream.remoteEnded) {
+      this.#resetStream(stream, ErrorCode.STREAM_CLOSED);
+      return;
+    }
+    stream.receivedUnacked += length;
+    if (stream.receivedUnacked > STREAM_WINDOW) {
+      this.#resetStream(stream, ErrorCode.FLOW_CONTROL_ERROR);
+      return;
+    }
+    const endStream = (frame.flags & Flag.END_STREAM) !== 0;
+    if (!endStream && stream.receivedUnacked >= STREAM_WINDOW / 2) {
+      this.#queue(
+        encodeFrame(FrameType.WINDOW_UPDATE, 0, stream.id, uint32Payload(stream.receivedUnacked)),
+      );
+      stream.receivedUnacked = 0;
+    }
+    const data = unpad(frame);
+    if (!stream.discarding && data.length) {
+      stream.received += data.length;
+      if (stream.received > this.#options.maxMessageBytes + 5) {
+        stream.discarding = true;
+        stream.chunks = [];
+        this.#respondError(
+          stream,
+          Status.RESOURCE_EXHAUSTED,
+          `Request message larger than the maximum of ${this.#options.maxMessageBytes} bytes`,
+        );
+      } else {
+        stream.chunks.push(data);
+      }
+    }
+    if (endStream) this.#onRemoteEnd(stream);
+  }
+
+  #onRemoteEnd(stream: ServerStream): void {
+    stream.remoteEnded = true;
+    if (stream.localEnded) {
+      this.#finish(stream);
+      return;
+    }
+    if (stream.discarding) return;
+    this.#dispatch(stream);
+  }
+
+  #dispatch(stream: ServerStream): void {
+    const route = this.#routes.get(stream.path);
+    if (!route || !route.impl) {
+      return this.#respondError(stream, Status.UNIMPLEMENTED, `Method ${stream.path} not found`);
+    }
+    const body = concat(stream.chunks, stream.received);
+    stream.chunks = [];
+    if (body.length < 5) {
+      return this.#respondError(stream, Status.INTERNAL, "No request message");
+    }
+    if (body[0] !== 0) {
+      return this.#respondError(
+        stream,
+        Status.UNIMPLEMENTED,
+        "Compressed messages are not supported (identity only)",
+      );
+    }
+    const length = ((body[1] << 24) | (body[2] << 16) | (body[3] << 8) | body[4]) >>> 0;
+    if (length > this.#options.maxMessageBytes) {
+      return this.#respondError(stream, Status.RESOURCE_EXHAUSTED, "Request message too large");
+    }
+    if (body.length !== 5 + length) {
+      return this.#respondError(
+        stream,
+        Status.UNIMPLEMENTED,
+        "A unary request must carry exactly one message",
+      );
+    }
+    let request: unknown;
+    try {
+      request = route.deserialize(Buffer.from(body.buffer, body.byteOffset + 5, length));
+    } catch {
+      return this.#respondError(stream, Status.INTERNAL, "Cannot parse the request message");
+    }
+    const call = new H2ServerUnaryCall(
+      request,
+      toMetadata(stream.headers!),
+      this.#peer,
+      stream.deadline,
+      stream.path,
+    );
+    stream.call = call;
+    let answered = false;
+    const callback = (
+      err: ServiceErrorLike | null | undefined,
+      value?: unknown,
+      trailer?: grpc.Metadata,
+    ) => {
+      if (answered) return;
+      answered = true;
+      if (stream.localEnded || this.#closed) return;
+      if (err) {
+        const code = typeof err.code === "number" && err.code >= 0 && err.code <= 16
+          ? err.code
+          : Status.UNKNOWN;
+        return this.#respondError(
+          stream,
+          code,
+          err.details ?? err.message ?? "",
+          undefined,
+          err.metadata,
+        );
+      }
+      let bytes: Uint8Array;
+      try {
+        bytes = route.serialize(value);
+      } catch {
+        return this.#respondError(stream, Status.INTERNAL, "Cannot serialize the response");
+      }
+      if (bytes.length > this.#options.maxMessageBytes) {
+        return this.#respondError(stream, Status.RESOURCE_EXHAUSTED, "Response message too large");
+      }
+      this.#respond(stream, bytes, trailer);
+    };
+    try {
+      route.impl(call, callback);
+    } catch {
+      // Never the handler's message or stack: it may carry internals.
+      if (!answered) {
+        answered = true;
+        this.#respondError(stream, Status.INTERNAL, "The handler failed");
+      }
+    }
+  }
+
+  #headersBlock(stream: ServerStream): Uint8Array {
+    const extra = stream.call?.initialMetadata;
+    if (!extra) return RESPONSE_HEADERS;
+    return encodeHeaders([
+      [":status", "200"],
+      ["content-type", "application/grpc"],
+      ...metadataFields(extra),
+    ]);
+  }
+
+  #respond(stream: ServerStream, message: Uint8Array, trailer?: grpc.Metadata): void {
+    const data = new Uint8Array(5 + message.length);
+    data[1] = message.length >>> 24;
+    data[2] = (message.length >>> 16) & 0xff;
+    data[3] = (message.length >>> 8) & 0xff;
+    data[4] = message.length & 0xff;
+    data.set(message, 5);
+    const trailers = trailer && trailer.getMap && Object.keys(trailer.getMap()).length
+      ? encodeHeaders([["grpc-status", "0"], ...metadataFields(trailer)])
+      : OK_TRAILERS;
+    this.#clearTimer(stream);
+    this.#sendHeaderBlock(stream.id, this.#headersBlock(stream), false);
+    stream.headersSent = true;
+    stream.pending = { data, pos: 0, trailers };
+    this.#pump(stream);
+  }
+
+  /** Sends what the windows allow of a pending response; the trailers once all data went. */
+  #pump(stream: ServerStream): void {
+    const pending = stream.pending;
+    if (!pending || stream.localEnded) return;
+    while (pending.pos < pending.data.length) {
+      const room = Math.min(this.#sendWindow, stream.sendWindow, this.#peerMaxFrameSize);
+      if (room <= 0) return; // resumed by WINDOW_UPDATE or SETTINGS
+      const chunk = pending.data.subarray(pending.pos, pending.pos + room);
+      pending.pos += chunk.length;
+      this.#sendWindow -= chunk.length;
+      stream.sendWindow -= chunk.length;
+      this.#queue(encodeFrame(FrameType.DATA, 0, stream.id, chunk));
+    }
+    stream.pending = undefined;
+    this.#sendHeaderBlock(stream.id, pending.trailers, true);
+    this.#localEnd(stream);
+  }
+
+  /** Trailers-only error response (or trailers after headers already sent). */
+  #respondError(
+    stream: ServerStream,
+    code: number,
+    details: string,
+    httpStatus = "200",
+    metadata?: grpc.Metadata,
+  ): void {
+    if (stream.localEnded) return;
+    this.#clearTimer(stream);
+    stream.pending = undefined;
+    const fields: HeaderField[] = stream.headersSent ? [] : [
+      [":status", httpStatus],
+      ["content-type", "application/grpc"],
+    ];
+    fields.push(["grpc-status", String(code)]);
+    if (details) fields.push(["grpc-message", encodeGrpcMessage(details)]);
+    if (metadata) fields.push(...metadataFields(metadata));
+    this.#sendHeaderBlock(stream.id, encodeHeaders(fields), true);
+    this.#localEnd(stream);
+  }
+
+  #sendHeaderBlock(id: number, block: Uint8Array, endStream: boolean): void {
+    const size = this.#peerMaxFrameSize;
+    for (let pos = 0; pos === 0 || pos < block.length; pos += size) {
+      const last = pos + size >= block.length;
+      const flags = (last ? Flag.END_HEADERS : 0) | (pos === 0 && endStream ? Flag.END_STREAM : 0);
+      this.#queue(encodeFrame(
+        pos === 0 ? FrameType.HEADERS : FrameType.CONTINUATION,
+        flags,
+        id,
+        block.subarray(pos, pos + size),
+      ));
+    }
+  }
+
+  #localEnd(stream: ServerStream): void {
+    stream.localEnded = true;
+    if (!stream.remoteEnded) {
+      // Answered before the request ended (an error): tell the client to stop sending.
+      this.#queue(
+        encodeFrame(FrameType.RST_STREAM, 0, stream.id, uint32Payload(ErrorCode.NO_ERROR)),
+      );
+      stream.remoteEnded = true; // reset: the rest of the request is dropped
+      stream.discarding = true;
+    }
+    this.#finish(stream);
+  }
+
+  #onDeadline(stream: ServerStream): void {
+    stream.timer = undefined;
+    if (stream.localEnded) return;
+    this.#cancel(stream);
+    this.#respondError(stream, Status.DEADLINE_EXCEEDED, "Deadline exceeded");
+    this.#flush();
+  }
+
+  #resetStream(stream: ServerStream, code: number): void {
+    if (!stream.localEnded) {
+      this.#queue(encodeFrame(FrameType.RST_STREAM, 0, stream.id, uint32Payload(code)));
+    }
+    stream.localEnded = true;
+    stream.remoteEnded = true;
+    this.#cancel(stream);
+    this.#finish(stream);
+  }
+
+  #cancel(stream: ServerStream): void {
+    this.#clearTimer(stream);
+    stream.pending = undefined;
+    const call = stream.call;
+    if (call && !call.cancelled) {
+      call.cancelled = true;
+      try {
+        call.emit("cancelled");
+      } catch { /* a listener's failure is not ours */ }
+    }
+  }
+
+  #clearTimer(stream: ServerStream): void {
+    if (stream.timer !== undefined) {
+      clearTimeout(stream.timer);
+      stream.timer = undefined;
+    }
+  }
+
+  #finish(stream: ServerStream): void {
+    // A stream we answered stays known until the client ended its side (its DATA is dropped).
+    if (!(stream.remoteEnded && stream.localEnded)) return;
+    this.#clearTimer(stream);
+    this.#streams.delete(stream.id);
+    if (this.#streams.size === 0) this.#armIdle();
+    this.#maybeCloseIdle();
+  }
+
+  #onReset(frame: Frame): void {
+    if (frame.streamId === 0) throw new H2ProtocolError(ErrorCode.PROTOCOL_ERROR, "RST on 0");
+    readUint32(frame);
+    if (frame.streamId > this.#lastStreamId) {
+      throw new H2ProtocolError(ErrorCode.PROTOCOL_ERROR, "RST_STREAM on an idle stream");
+    }
+    this.#countAbuse("reset");
+    const stream = this.#streams.get(frame.streamId);
+    if (!stream) return;
+    stream.localEnded = true; // nothing more may be sent on it
+    stream.remoteEnded = true;
+    this.#cancel(stream);
+    this.#finish(stream);
+  }
+
+  #onSettings(frame: Frame): void {
+    if (frame.streamId !== 0) {
+      throw new H2ProtocolError(ErrorCode.PROTOCOL_ERROR, "SETTINGS on a stream");
+    }
+    if (frame.flags & Flag.ACK) {
+      if (frame.payload.length) {
+        throw new H2ProtocolError(ErrorCode.FRAME_SIZE_ERROR, "SETTINGS ACK with a payload");
+      }
+      return;
+    }
+    this.#countAbuse("control");
+    for (const [id, value] of parseSettings(frame.payload)) {
+      if (id === Setting.INITIAL_WINDOW_SIZE) {
+        if (value > MAX_WINDOW) {
+          throw new H2ProtocolError(ErrorCode.FLOW_CONTROL_ERROR, "INITIAL_WINDOW_SIZE too large");
+        }
+        const delta = value - this.#peerInitialWindow;
+        this.#peerInitialWindow = value;
+        for (const stream of this.#streams.values()) stream.sendWindow += delta;
+      } else if (id === Setting.MAX_FRAME_SIZE) {
+        if (value < DEFAULT_MAX_FRAME_SIZE || value > 0xff_ffff) {
+          throw new H2ProtocolError(ErrorCode.PROTOCOL_ERROR, `MAX_FRAME_SIZE ${value} invalid`);
+        }
+        this.#peerMaxFrameSize = value;
+      } else if (id === Setting.ENABLE_PUSH && value > 1) {
+        throw new H2ProtocolError(ErrorCode.PROTOCOL_ERROR, "ENABLE_PUSH not 0 or 1");
+      }
+    }
+    this.#queue(encodeFrame(FrameType.SETTINGS, Flag.ACK, 0));
+    this.#pumpAll();
+  }
+
+  #onWindowUpdate(frame: Frame): void {
+    const increment = readUint32(frame, MAX_WINDOW);
+    if (frame.streamId === 0) {
+      if (increment === 0) throw new H2ProtocolError(ErrorCode.PROTOCOL_ERROR, "Zero increment");
+      this.#sendWindow += increment;
+      if (this.#sendWindow > MAX_WINDOW) {
+        throw new H2ProtocolError(ErrorCode.FLOW_CONTROL_ERROR, "Connection window overflow");
+      }
+      this.#pumpAll();
+      return;
+    }
+    const stream = this.#streams.get(frame.streamId);
+    if (!stream) return;
+    if (increment === 0) return this.#resetStream(stream, ErrorCode.PROTOCOL_ERROR);
+    stream.sendWindow += increment;
+    if (stream.sendWindow > MAX_WINDOW) {
+      return this.#resetStream(stream, ErrorCode.FLOW_CONTROL_ERROR);
+    }
+    this.#pump(stream);
+  }
+
+  #pumpAll(): void {
+    for (const stream of this.#streams.values()) {
+      if (stream.pending) this.#pump(stream);
+      if (this.#sendWindow <= 0) return;
+    }
+  }
+
+  // ---- lifetime ----
+
+  #armIdle(): void {
+    if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
+    if (this.#closed || this.#streams.size > 0) return;
+    this.#idleTimer = setTimeout(() => {
+      this.#idleTimer = undefined;
+      if (this.#streams.size > 0) return;
+      this.#queue(
+        encodeFrame(FrameType.GOAWAY, 0, 0, goawayPayload(this.#lastStreamId, ErrorCode.NO_ERROR)),
+      );
+      this.#flush();
+      this.#teardown();
+    }, this.#options.idleTimeoutMs);
+  }
+
+  #maybeCloseIdle(): void {
+    if ((this.#goawaySent || this.#peerGoingAway) && this.#streams.size === 0) {
+      this.#flush();
+      this.#teardown();
+    }
+  }
+
+  #teardown(): void {
+    if (this.#closed) return;
+    this.#flush();
+    this.#closed = true;
+    if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer);
+    for (const stream of [...this.#streams.values()]) {
+      stream.localEnded = true;
+      this.#cancel(stream);
+    }
+    this.#streams.clear();
+    // Close after the frames already queued (a GOAWAY, the last answers) are written.
+    this.#writing.finally(() => {
+      try {
+        this.#socket.close();
+      } catch { /* already closed */ }
+      this.#onClose();
+      this.#closedPromise.resolve();
+    });
+  }
+}
+
+/** Parses grpc-timeout ("100m", "5S"…) into milliseconds; undefined when malformed. */
+export function parseTimeout(value: string): number | undefined {
+  const match = /^(\d{1,8})([HMSmun])$/.exec(value);
+  if (!match) return undefined;
+  const n = Number(match[1]);
+  const unit = { H: 3_600_000, M: 60_000, S: 1000, m: 1, u: 1e-3, n: 1e-6 }[match[2]]!;
+  return n * unit;
+}
+
+/** Percent-encodes a grpc-message value (gRPC over HTTP/2: bytes outside 0x20–0x7e and "%"). */
+export function encodeGrpcMessage(text: string): string {
+  const bytes = utf8.encode(text.length > 4096 ? `${text.slice(0, 4096)}…` : text);
+  let out = "";
+  for (const b of bytes) {
+    out += b >= 0x20 && b <= 0x7e && b !== 0x25
+      ? String.fromCharCode(b)
+      : `%${b.toString(16).toUpperCase().padStart(2, "0")}`;
+  }
+  return out;
+}
+
+function toMetadata(headers: Map<string, string>): grpc.Metadata {
+  const metadata = new grpc.Metadata();
+  for (const [name, value] of headers) {
+    if (name.startsWith(":") || NOT_METADATA.has(name)) continue;
+    try {
+      if (name.endsWith("-bin")) {
+        for (const part of value.split(",")) metadata.add(name, Buffer.from(part.trim(), "base64"));
+      } else {
+        metadata.add(name, value);
+      }
+    } catch { /* a key grpc-js refuses is dropped */ }
+  }
+  return metadata;
+}
+
+function metadataFields(metadata: grpc.Metadata): HeaderField[] {
+  const fields: HeaderField[] = [];
+  for (const [name, values] of Object.entries(metadata.toHttp2Headers())) {
+    if (name.startsWith(":") || name.startsWith("grpc-") || NOT_METADATA.has(name)) continue;
+    for (const v of Array.isArray(values) ? values : [values]) {
+      fields.push([name, String(v)]);
+    }
+  }
+  return fields;
+}
+
+function concat(chunks: Uint8Array[], length?: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0];
+  if (chunks.length === 0) return EMPTY;
+  length ??= chunks.reduce((n, c) => n + c.length, 0);
+  const out = new Uint8Array(length);
+  let pos = 0;
+  for (const c of chunks) {
+    out.set(c, pos);
+    pos += c.length;
+  }
+  return out;
+}
