@@ -34,6 +34,7 @@ import {
 import { PERFORMER } from "../../../tests/fixture/grpc_test_performer.ts";
 import { HealthServer } from "../health_server.ts";
 import { healthProto } from "../../proto/load.ts";
+import { startGoH2Client } from "../../../tests/fixture/go_h2_peer.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -714,5 +715,33 @@ Deno.test("grpc-js client in Node.js: calls, then the server's graceful close mi
     } catch { /* exited */ }
     await s.server.close(100);
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("grpc-go client: health, calls, 4 MiB, 150 concurrent, the server's graceful close mid-call", async () => {
+  const s = start();
+  const go = await startGoH2Client(s.address);
+  try {
+    await until(() => go.output().includes("\n"), 60_000);
+    const first = JSON.parse(go.output().split("\n")[0]);
+    assert.equal(first.health, "SERVING");
+    assert.deepEqual(first.ok, { code: 0, size: 5, text: "hello" });
+    assert.deepEqual(first.fail, { code: Status.NOT_FOUND, details: "not here ✓" });
+    assert.equal(first.deadline.code, Status.DEADLINE_EXCEEDED);
+    assert.equal(first.big.size, 4 * MiB - 64);
+    assert.equal(first.bigResponse.size, 4 * MiB - 64);
+    assert.equal(first.many, 150);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(await s.server.close(3_000), "graceful");
+    const status = await go.child.status;
+    assert.equal(status.code, 0, go.errors());
+    await until(() => go.output().split("\n").length > 2);
+    const second = JSON.parse(go.output().split("\n")[1]);
+    assert.deepEqual(second.during, { code: 0, size: 9, text: "sleep:300" });
+  } finally {
+    try {
+      go.child.kill();
+    } catch { /* exited */ }
+    await s.server.close(100);
   }
 });
