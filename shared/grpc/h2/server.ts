@@ -62,7 +62,14 @@ export interface H2GrpcServerOptions {
   idleTimeoutMs?: number;
   /** Client resets (and refused streams) allowed per `abuseWindowMs` (default 1000). */
   maxResetsPerWindow?: number;
-  /** PING and SETTINGS frames allowed per `abuseWindowMs` (default 1000). */
+  /** Close a connection without the preface and SETTINGS after this long (default 10 s). */
+  handshakeTimeoutMs?: number;
+  /** Connections beyond this many are closed at once (default 10,000). */
+  maxConnections?: number;
+  /**
+   * PING, SETTINGS, PRIORITY, unknown-type, empty DATA and empty CONTINUATION frames allowed per
+   * `abuseWindowMs` (default 1000).
+   */
   maxControlFramesPerWindow?: number;
   /** The window of the two limits above (default 10 s). */
   abuseWindowMs?: number;
@@ -80,8 +87,8 @@ export interface ServiceErrorLike {
 export class H2ServerUnaryCall<Req = unknown> extends EventEmitter {
   /** The deserialized request. */
   readonly request: Req;
-  /** The request's metadata (binary `-bin` values decoded). */
-  readonly metadata: grpc.Metadata;
+  readonly #headers: Map<string, string>;
+  #metadata?: grpc.Metadata;
   /** True once the client reset the stream, the connection ended or the deadline passed. */
   cancelled = false;
   readonly #peer: string;
@@ -91,13 +98,30 @@ export class H2ServerUnaryCall<Req = unknown> extends EventEmitter {
   initialMetadata?: grpc.Metadata;
 
   /** Created by the server for each call. */
-  constructor(request: Req, metadata: grpc.Metadata, peer: string, deadline: number, path: string) {
+  constructor(
+    request: Req,
+    headers: Map<string, string>,
+    peer: string,
+    deadline: number,
+    path: string,
+  ) {
     super();
     this.request = request;
-    this.metadata = metadata;
+    this.#headers = headers;
     this.#peer = peer;
     this.#deadline = deadline;
     this.#path = path;
+  }
+
+  /** The request's metadata (binary `-bin` values decoded); built on first use. */
+  get metadata(): grpc.Metadata {
+    this.#metadata ??= toMetadata(this.#headers);
+    return this.#metadata;
+  }
+
+  /** The request's :authority. */
+  getHost(): string {
+    return this.#headers.get(":authority") ?? "";
   }
 
   /** "ip:port" of the client. */
@@ -142,6 +166,10 @@ const OK_TRAILERS = encodeHeaders([["grpc-status", "0"]]);
 /** Request headers that are transport, not metadata. */
 const NOT_METADATA = new Set(["te", "content-type", "grpc-timeout", "grpc-encoding", "connection"]);
 const EMPTY = new Uint8Array(0);
+/** The longest delay setTimeout takes. */
+const MAX_TIMER_MS = 0x7fff_ffff;
+/** After close, how long queued frames get to be written before the socket is closed anyway. */
+const WRITE_GRACE_MS = 2_000;
 
 /** A unary gRPC server; `addService` then `listen`. */
 export class H2GrpcServer {
@@ -160,6 +188,8 @@ export class H2GrpcServer {
       idleTimeoutMs: options.idleTimeoutMs ?? 5 * 60_000,
       maxResetsPerWindow: options.maxResetsPerWindow ?? 1000,
       maxControlFramesPerWindow: options.maxControlFramesPerWindow ?? 1000,
+      handshakeTimeoutMs: options.handshakeTimeoutMs ?? 10_000,
+      maxConnections: options.maxConnections ?? 10_000,
       abuseWindowMs: options.abuseWindowMs ?? 10_000,
     };
   }
@@ -204,7 +234,7 @@ export class H2GrpcServer {
   async #accept(listener: Deno.TcpListener): Promise<void> {
     try {
       for await (const socket of listener) {
-        if (this.#closing) {
+        if (this.#closing || this.#connections.size >= this.#options.maxConnections) {
           socket.close();
           continue;
         }
@@ -303,6 +333,7 @@ class ServerConnection {
   #flushScheduled = false;
   #writing: Promise<void> = Promise.resolve();
   #idleTimer?: ReturnType<typeof setTimeout>;
+  #handshakeTimer?: ReturnType<typeof setTimeout>;
   #resets = 0;
   #controlFrames = 0;
   #abuseWindowStart = Date.now();
@@ -345,6 +376,9 @@ class ServerConnection {
       ),
     );
     this.#armIdle();
+    this.#handshakeTimer = setTimeout(() => {
+      if (!this.#sawSettings) this.#fatal(ErrorCode.PROTOCOL_ERROR, "No SETTINGS in time");
+    }, this.#options.handshakeTimeoutMs);
     this.#readLoop();
   }
 
@@ -461,6 +495,7 @@ class ServerConnection {
         throw new H2ProtocolError(ErrorCode.PROTOCOL_ERROR, "The first frame must be SETTINGS");
       }
       this.#sawSettings = true;
+      clearTimeout(this.#handshakeTimer);
     }
     if (this.#headerBlock && frame.type !== FrameType.CONTINUATION) {
       throw new H2ProtocolError(ErrorCode.PROTOCOL_ERROR, "Expected CONTINUATION");
@@ -489,10 +524,12 @@ class ServerConnection {
         }
         this.#headerBlock.parts.push(frame.payload);
         this.#headerBlock.size += frame.payload.length;
+        if (frame.payload.length === 0) this.#countAbuse("control");
         this.#checkBlockSize();
         if (frame.flags & Flag.END_HEADERS) this.#onHeaderBlock();
         return;
       case FrameType.PRIORITY:
+        this.#countAbuse("control");
         if (frame.streamId === 0) {
           throw new H2ProtocolError(ErrorCode.PROTOCOL_ERROR, "PRIORITY on stream 0");
         }
@@ -529,6 +566,7 @@ class ServerConnection {
       case FrameType.WINDOW_UPDATE:
         return this.#onWindowUpdate(frame);
       default:
+        this.#countAbuse("control");
         return; // unknown frame types are ignored (RFC 9113 section 5.5)
     }
   }
@@ -577,6 +615,15 @@ class ServerConnection {
     }
     const stream = new ServerStream(streamId, this.#peerInitialWindow);
     this.#streams.set(streamId, stream);
+    // The decoded size first: indexed fields can make a small block decode to a large list.
+    let listSize = 0;
+    for (const [n, v] of fields) listSize += n.length + v.length + 32;
+    if (listSize > this.#options.maxHeaderListBytes) {
+      stream.discarding = true;
+      this.#respondError(stream, Status.RESOURCE_EXHAUSTED, "Header list too large");
+      if (endStream) this.#onRemoteEnd(stream);
+      return;
+    }
     const checked = this.#checkRequestHeaders(fields);
     if (typeof checked === "string") {
       // Malformed request (RFC 9113 section 8.1.1): a stream error.
@@ -595,14 +642,10 @@ class ServerConnection {
         return;
       }
       stream.deadline = Date.now() + ms;
-      stream.timer = setTimeout(() => this.#onDeadline(stream), ms);
+      // setTimeout fires at once above 2^31-1 ms (24.8 days): such deadlines get no timer.
+      if (ms <= MAX_TIMER_MS) stream.timer = setTimeout(() => this.#onDeadline(stream), ms);
     }
-    let listSize = 0;
-    for (const [n, v] of fields) listSize += n.length + v.length + 32;
-    if (listSize > this.#options.maxHeaderListBytes) {
-      stream.discarding = true;
-      this.#respondError(stream, Status.RESOURCE_EXHAUSTED, "Header list too large");
-    } else if (!checked.get("content-type")?.startsWith("application/grpc")) {
+    if (!checked.get("content-type")?.startsWith("application/grpc")) {
       stream.discarding = true;
       this.#respondError(stream, Status.INTERNAL, "Content-type is not application/grpc", "415");
     } else if (checked.get(":method") !== "POST") {
@@ -650,6 +693,8 @@ class ServerConnection {
   #onData(frame: Frame): void {
     if (frame.streamId === 0) throw new H2ProtocolError(ErrorCode.PROTOCOL_ERROR, "DATA on 0");
     const length = frame.payload.length;
+    // Empty DATA frames cost us work and the client nothing (CVE-2019-9518).
+    if (length === 0 && !(frame.flags & Flag.END_STREAM)) this.#countAbuse("control");
     this.#receiveWindow -= length;
     if (this.#receiveWindow < 0) {
       throw new H2ProtocolError(ErrorCode.FLOW_CONTROL_ERROR, "Connection window exceeded");
@@ -748,7 +793,7 @@ class ServerConnection {
     }
     const call = new H2ServerUnaryCall(
       request,
-      toMetadata(stream.headers!),
+      stream.headers!,
       this.#peer,
       stream.deadline,
       stream.path,
@@ -787,7 +832,17 @@ class ServerConnection {
       this.#respond(stream, bytes, trailer);
     };
     try {
-      route.impl(call, callback);
+      const returned: unknown = route.impl(call, callback);
+      // An async handler that rejects: INTERNAL, not an unhandled rejection.
+      if (returned instanceof Promise) {
+        returned.catch(() => {
+          if (answered) return;
+          answered = true;
+          if (!stream.localEnded && !this.#closed) {
+            this.#respondError(stream, Status.INTERNAL, "The handler failed");
+          }
+        });
+      }
     } catch {
       // Never the handler's message or stack: it may carry internals.
       if (!answered) {
@@ -1041,13 +1096,19 @@ class ServerConnection {
     this.#flush();
     this.#closed = true;
     if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer);
+    clearTimeout(this.#handshakeTimer);
     for (const stream of [...this.#streams.values()]) {
       stream.localEnded = true;
       this.#cancel(stream);
     }
     this.#streams.clear();
     // Close after the frames already queued (a GOAWAY, the last answers) are written.
-    this.#writing.finally(() => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    Promise.race([
+      this.#writing,
+      new Promise<void>((r) => timer = setTimeout(r, WRITE_GRACE_MS)),
+    ]).finally(() => {
+      clearTimeout(timer);
       try {
         this.#socket.close();
       } catch { /* already closed */ }

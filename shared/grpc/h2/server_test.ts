@@ -23,7 +23,7 @@ import {
   settingsPayload,
   uint32Payload,
 } from "./frame.ts";
-import { encodeHeaders, type HeaderField, HpackDecoder } from "./hpack.ts";
+import { encodeHeaders, encodeInteger, type HeaderField, HpackDecoder } from "./hpack.ts";
 import {
   encodeGrpcMessage,
   H2GrpcServer,
@@ -67,6 +67,7 @@ function performer(calls: Calls) {
       else if (verb === "fail") callback({ code: Number(arg), details: rest.join(":") });
       else if (verb === "big") answer(new Uint8Array(+arg).fill(7));
       else if (verb === "throw") throw new Error("secret internals at /srv/x.ts:12");
+      else if (verb === "reject") return Promise.reject(new Error("secret async internals"));
       else if (verb === "meta") {
         const md = call.metadata.getMap();
         const info = {
@@ -744,4 +745,70 @@ Deno.test("grpc-go client: health, calls, 4 MiB, 150 concurrent, the server's gr
     } catch { /* exited */ }
     await s.server.close(100);
   }
+});
+
+Deno.test("hardening: handshake timeout, connection cap, empty-frame flood, HPACK bomb, long deadlines, async rejections", async () => {
+  const s = start({ handshakeTimeoutMs: 150, maxConnections: 3, maxControlFramesPerWindow: 50 });
+  // A connection that never sends the preface is closed after handshakeTimeoutMs.
+  const mute = await RawPeer.open(s.port, false);
+  const started = Date.now();
+  await mute.done;
+  assert.ok(Date.now() - started >= 120, "closed too early");
+  assert.equal(mute.goaway()?.code, ErrorCode.PROTOCOL_ERROR);
+  // Beyond maxConnections: closed at once, no frames.
+  const peers = [
+    await RawPeer.open(s.port),
+    await RawPeer.open(s.port),
+    await RawPeer.open(s.port),
+  ];
+  await until(() => s.server.connectionCount === 3);
+  const extra = await RawPeer.open(s.port, false);
+  await extra.done;
+  assert.equal(extra.frames.length, 0);
+  // Empty DATA frames on an open stream: ENHANCE_YOUR_CALM.
+  const [flood] = peers;
+  const [headers] = flood.request(1, execute().path, taskBytes("hang"));
+  await flood.send(headers);
+  for (let i = 0; i < 60; i++) await flood.send(encodeFrame(FrameType.DATA, 0, 1));
+  await flood.done;
+  assert.equal(flood.goaway()?.code, 0xb);
+  assert.deepEqual(s.calls.cancelled, []); // "hang" never started: no END_STREAM came
+  // HPACK bomb: one 4000-byte entry in the dynamic table, referenced 3000 times (12 MB decoded).
+  const bomb: number[] = [0x40];
+  encodeInteger(bomb, 5, 7);
+  bomb.push(...enc("x-big"));
+  encodeInteger(bomb, 4000, 7);
+  bomb.push(...new Uint8Array(4000).fill(0x61));
+  for (let i = 0; i < 3000; i++) bomb.push(0x80 | 62);
+  const [, p2] = peers;
+  const block = encodeHeaders([
+    [":method", "POST"],
+    [":scheme", "http"],
+    [":path", execute().path],
+    ["content-type", "application/grpc"],
+  ]);
+  await p2.send(
+    encodeFrame(
+      FrameType.HEADERS,
+      Flag.END_HEADERS | Flag.END_STREAM,
+      1,
+      new Uint8Array([...block, ...bomb]),
+    ),
+  );
+  await until(() => p2.status(1) !== undefined);
+  assert.equal(p2.status(1), String(Status.RESOURCE_EXHAUSTED));
+  // A deadline beyond setTimeout's range does not fire at once; async handler rejections are
+  // INTERNAL without their message.
+  const [, , p3] = peers;
+  await p3.send(
+    ...p3.request(1, execute().path, taskBytes("sleep:50"), [["grpc-timeout", "99999999H"]]),
+  );
+  await p3.send(...p3.request(3, execute().path, taskBytes("reject")));
+  await until(() => p3.status(1) !== undefined && p3.status(3) !== undefined);
+  assert.equal(p3.status(1), "0");
+  assert.equal(p3.status(3), String(Status.INTERNAL));
+  assert.doesNotMatch(p3.headers(3)[0].get("grpc-message") ?? "", /secret/);
+  for (const p of peers) await p.close();
+  await extra.close();
+  assert.equal(await s.server.close(1_000), "graceful");
 });
