@@ -35,6 +35,10 @@ import { PERFORMER } from "../../../tests/fixture/grpc_test_performer.ts";
 import { HealthServer } from "../health_server.ts";
 import { healthProto } from "../../proto/load.ts";
 import { startGoH2Client } from "../../../tests/fixture/go_h2_peer.ts";
+import { executorProto } from "../../proto/load.ts";
+import { startGrpcServer, stopGrpcServer } from "../server.ts";
+import { taskServiceHandlers } from "../../../executor/server/task_service.ts";
+import type { TaskDeps } from "../../../executor/task/pipeline.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -811,4 +815,45 @@ Deno.test("hardening: handshake timeout, connection cap, empty-frame flood, HPAC
   for (const p of peers) await p.close();
   await extra.close();
   assert.equal(await s.server.close(1_000), "graceful");
+});
+
+Deno.test("the executor's SubmitTask handler plugs in: same answers as through startGrpcServer", async () => {
+  const service = executorProto().eigenlayer.hourglass.v1.ExecutorService.service;
+  // Deps that no valid task gets past: these submissions fail validation or find no AVS.
+  const deps = { operatorAddress: "0x" + "11".repeat(20), avs: new Map() } as unknown as TaskDeps;
+  const ours = new H2GrpcServer();
+  ours.addService(service, taskServiceHandlers(deps));
+  const oursAddress = `127.0.0.1:${ours.listen("127.0.0.1", 0)}`;
+  const theirs = await startGrpcServer({
+    host: "127.0.0.1",
+    port: 0,
+    services: [{ definition: service, implementation: taskServiceHandlers(deps) }],
+  });
+  const submissions = [
+    {},
+    {
+      taskId: "0x" + "ab".repeat(32),
+      avsAddress: "0x" + "22".repeat(20),
+      operatorAddress: "0x" + "11".repeat(20),
+    },
+  ];
+  const a = new GrpcClient(oursAddress);
+  const b = new GrpcClient(theirs.address);
+  try {
+    for (const submission of submissions) {
+      const call = (c: GrpcClient) =>
+        c.call(service.SubmitTask as never, submission, { deadline: Date.now() + 5_000 }).then(
+          () => "OK",
+          (e: GrpcError) => `${e.code} ${e.details}`,
+        );
+      const [mine, grpcJs] = [await call(a), await call(b)];
+      assert.notEqual(mine, "OK");
+      assert.equal(mine, grpcJs);
+    }
+  } finally {
+    a.close();
+    b.close();
+    assert.equal(await ours.close(1_000), "graceful");
+    await stopGrpcServer(theirs.server, 1_000);
+  }
 });
