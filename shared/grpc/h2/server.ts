@@ -166,6 +166,9 @@ const OK_TRAILERS = encodeHeaders([["grpc-status", "0"]]);
 /** Request headers that are transport, not metadata. */
 const NOT_METADATA = new Set(["te", "content-type", "grpc-timeout", "grpc-encoding", "connection"]);
 const EMPTY = new Uint8Array(0);
+/** The PING of a graceful shutdown's first step, and how long its answer may take. */
+const SHUTDOWN_PING = new TextEncoder().encode("shutdown");
+const SHUTDOWN_PING_TIMEOUT_MS = 1_000;
 /** The longest delay setTimeout takes. */
 const MAX_TIMER_MS = 0x7fff_ffff;
 /** After close, how long queued frames get to be written before the socket is closed anyway. */
@@ -251,7 +254,8 @@ export class H2GrpcServer {
   }
 
   /**
-   * Stops listening, sends GOAWAY (last stream id) to every connection, waits up to `graceMs`
+   * Stops listening, sends GOAWAY to every connection (two steps: 2^31-1 and a PING, then the
+   * last stream id once the PING is answered or after 1 s), waits up to `graceMs`
    * for calls in flight, then closes whatever is left ("forced": their handlers see cancelled).
    */
   async close(graceMs: number): Promise<StopOutcome> {
@@ -334,6 +338,7 @@ class ServerConnection {
   #writing: Promise<void> = Promise.resolve();
   #idleTimer?: ReturnType<typeof setTimeout>;
   #handshakeTimer?: ReturnType<typeof setTimeout>;
+  #shutdownTimer?: ReturnType<typeof setTimeout>;
   #resets = 0;
   #controlFrames = 0;
   #abuseWindowStart = Date.now();
@@ -384,19 +389,27 @@ class ServerConnection {
 
   /** GOAWAY with the last stream id; resolves once the open streams are done and it closed. */
   shutdown(): Promise<void> {
-    if (!this.#closed && !this.#goawaySent) {
-      this.#goawaySent = true;
+    if (!this.#closed && !this.#goawaySent && !this.#shutdownTimer) {
+      // Two steps, as grpc-go and nghttp2 do: GOAWAY(2^31-1) and a PING; once the PING comes
+      // back, every stream the client opened before it saw the GOAWAY has arrived, and the
+      // final GOAWAY names the true last one. Streams racing the first GOAWAY are served.
       this.#queue(
-        encodeFrame(
-          FrameType.GOAWAY,
-          0,
-          0,
-          goawayPayload(this.#lastStreamId, ErrorCode.NO_ERROR),
-        ),
+        encodeFrame(FrameType.GOAWAY, 0, 0, goawayPayload(MAX_WINDOW, ErrorCode.NO_ERROR)),
+        encodeFrame(FrameType.PING, 0, 0, SHUTDOWN_PING),
       );
-      this.#maybeCloseIdle();
+      this.#shutdownTimer = setTimeout(() => this.#finalGoaway(), SHUTDOWN_PING_TIMEOUT_MS);
     }
     return this.#closedPromise.promise;
+  }
+
+  #finalGoaway(): void {
+    clearTimeout(this.#shutdownTimer);
+    if (this.#closed || this.#goawaySent) return;
+    this.#goawaySent = true;
+    this.#queue(
+      encodeFrame(FrameType.GOAWAY, 0, 0, goawayPayload(this.#lastStreamId, ErrorCode.NO_ERROR)),
+    );
+    this.#maybeCloseIdle();
   }
 
   /** Closes at once; open calls are cancelled. */
@@ -553,6 +566,8 @@ class ServerConnection {
         if (!(frame.flags & Flag.ACK)) {
           this.#countAbuse("control");
           this.#queue(encodeFrame(FrameType.PING, Flag.ACK, 0, frame.payload));
+        } else if (this.#shutdownTimer && equalBytes(frame.payload, SHUTDOWN_PING)) {
+          this.#finalGoaway();
         }
         return;
       case FrameType.GOAWAY:
@@ -1097,6 +1112,7 @@ class ServerConnection {
     this.#closed = true;
     if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer);
     clearTimeout(this.#handshakeTimer);
+    clearTimeout(this.#shutdownTimer);
     for (const stream of [...this.#streams.values()]) {
       stream.localEnded = true;
       this.#cancel(stream);
@@ -1176,4 +1192,8 @@ function concat(chunks: Uint8Array[], length?: number): Uint8Array {
     pos += c.length;
   }
   return out;
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
 }

@@ -857,3 +857,23 @@ Deno.test("the executor's SubmitTask handler plugs in: same answers as through s
     await stopGrpcServer(theirs.server, 1_000);
   }
 });
+
+Deno.test("close() in two steps: GOAWAY(2^31-1) + PING; a stream racing it is served", async () => {
+  const s = start();
+  const peer = await RawPeer.open(s.port);
+  await until(() => s.server.connectionCount === 1);
+  const closing = s.server.close(2_000);
+  await until(() => peer.frames.some((f) => f.type === FrameType.PING));
+  assert.equal(peer.goaway()?.lastStreamId, 0x7fff_ffff);
+  // A call the client sent before it saw the GOAWAY, then the PING's answer.
+  await peer.send(...peer.request(1, execute().path, taskBytes("sleep:50", enc("raced"))));
+  const ping = peer.frames.find((f) => f.type === FrameType.PING)!;
+  await peer.send(encodeFrame(FrameType.PING, Flag.ACK, 0, ping.payload));
+  assert.equal(await closing, "graceful");
+  await peer.done;
+  assert.equal(peer.status(1), "0");
+  const goaways = peer.frames.filter((f) => f.type === FrameType.GOAWAY).map((f) =>
+    parseGoaway(f.payload)
+  );
+  assert.deepEqual(goaways.map((g) => g.lastStreamId), [0x7fff_ffff, 1]);
+});
