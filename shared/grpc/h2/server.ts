@@ -5,11 +5,19 @@
  * (`impl(call, callback)`), so existing implementations plug in unchanged.
  *
  * Per connection: preface check, SETTINGS exchange, PING and SETTINGS acks, flow control both
- * ways (we hand credit back as DATA arrives; responses wait for the peer's windows), client
+ * ways (stream credit goes back as DATA arrives, connection credit within the memory budgets
+ * below; responses wait for the peer's windows), client
  * GOAWAY (open calls finish, then the socket closes), protocol errors (GOAWAY with the code),
  * and limits: concurrent streams (REFUSED_STREAM beyond), client resets and pings per window
  * (ENHANCE_YOUR_CALM), header block and header list size, message size, idle time.
  * Frames produced in one turn go out in one socket write.
+ *
+ * Memory: request bytes buffered (incomplete requests) plus the connection credit the client
+ * holds are kept within a per-connection budget and, across connections, a per-server budget;
+ * connection credit (WINDOW_UPDATE on stream 0) is withheld at a budget and handed back as bytes
+ * are released (request dispatched, stream reset or closed, connection closed). A connection at
+ * its budget whose buffered requests are all incomplete refuses its youngest (REFUSED_STREAM, safe
+ * to retry) so the older ones can finish.
  * @module
  */
 
@@ -42,9 +50,11 @@ import { Status } from "./status.ts";
 /** ENHANCE_YOUR_CALM (RFC 9113 section 7): the peer is abusing the connection. */
 const ENHANCE_YOUR_CALM = 0xb;
 const DEFAULT_WINDOW = 65_535;
+/** The gRPC message prefix: compressed flag and length. */
+const PREFIX_BYTES = 5;
 /** Our receive window per stream; credit is handed back as DATA arrives. */
 const STREAM_WINDOW = 1 << 20;
-/** Our receive window for the connection. */
+/** Our receive window for the connection, at most (the budgets may hold it lower). */
 const CONNECTION_WINDOW = 8 << 20;
 
 /** How a server stopped: every call finished, or the grace period ran out. */
@@ -73,6 +83,21 @@ export interface H2GrpcServerOptions {
   maxControlFramesPerWindow?: number;
   /** The window of the two limits above (default 10 s). */
   abuseWindowMs?: number;
+  /**
+   * Per-connection budget: request bytes buffered (incomplete requests) plus the connection credit
+   * the client holds never exceed it; credit is withheld at the budget and handed back as bytes are
+   * released. At least `maxMessageBytes` + 5 + 65,535 (one largest request, its gRPC prefix and
+   * the connection's initial window), so a single request always completes on an otherwise idle
+   * connection (default 16 MiB, or that minimum when larger). A smaller value is a RangeError.
+   */
+  maxConnectionBufferedBytes?: number;
+  /**
+   * Per-server budget: the same across all connections (default 256 MiB, at least the
+   * per-connection budget). Only each connection's initial 65,535-byte window (RFC 9113, not ours
+   * to withhold) can take the total past it. A value below the per-connection budget is a
+   * RangeError.
+   */
+  maxServerBufferedBytes?: number;
 }
 
 /** A service error as grpc-js handlers pass it to the callback. */
@@ -174,18 +199,67 @@ const MAX_TIMER_MS = 0x7fff_ffff;
 /** After close, how long queued frames get to be written before the socket is closed anyway. */
 const WRITE_GRACE_MS = 2_000;
 
+/**
+ * The server-wide memory budget: `reserved` is the sum over connections of buffered request bytes
+ * plus the connection credit their clients hold. Connections denied credit for want of room wait
+ * in `starved` and are woken when room comes back.
+ */
+class ServerBudget {
+  readonly limit: number;
+  reserved = 0;
+  buffered = 0;
+  readonly starved = new Set<ServerConnection>();
+  #waking = false;
+
+  constructor(limit: number) {
+    this.limit = limit;
+  }
+
+  /** Room came back: the starved connections get another look (after this turn). */
+  released(): void {
+    if (this.starved.size === 0 || this.#waking) return;
+    this.#waking = true;
+    queueMicrotask(() => {
+      this.#waking = false;
+      for (const conn of [...this.starved]) {
+        this.starved.delete(conn);
+        conn.replenish();
+      }
+    });
+  }
+}
+
 /** A unary gRPC server; `addService` then `listen`. */
 export class H2GrpcServer {
   readonly #routes = new Map<string, Route>();
   readonly #options: Required<H2GrpcServerOptions>;
+  readonly #budget: ServerBudget;
   readonly #connections = new Set<ServerConnection>();
   #listener?: Deno.TcpListener;
   #closing = false;
 
   /** Creates a server (nothing listens yet). */
   constructor(options: H2GrpcServerOptions = {}) {
+    const maxMessageBytes = options.maxMessageBytes ?? 4 * 1024 * 1024;
+    // One largest request must fit beside the initial window, or it could never complete.
+    const minConnectionBudget = maxMessageBytes + PREFIX_BYTES + DEFAULT_WINDOW;
+    const connectionBudget = options.maxConnectionBufferedBytes ??
+      Math.max(16 * 1024 * 1024, minConnectionBudget);
+    if (connectionBudget < minConnectionBudget) {
+      throw new RangeError(
+        `maxConnectionBufferedBytes must be at least maxMessageBytes + 5 + 65535 (${minConnectionBudget})`,
+      );
+    }
+    const serverBudget = options.maxServerBufferedBytes ??
+      Math.max(256 * 1024 * 1024, connectionBudget);
+    if (serverBudget < connectionBudget) {
+      throw new RangeError("maxServerBufferedBytes must be at least maxConnectionBufferedBytes");
+    }
+    this.#budget = new ServerBudget(serverBudget);
     this.#options = {
-      maxMessageBytes: options.maxMessageBytes ?? 4 * 1024 * 1024,
+      maxMessageBytes,
+      maxConnectionBufferedBytes: connectionBudget,
+      maxServerBufferedBytes: serverBudget,
       maxConcurrentStreams: options.maxConcurrentStreams ?? 1000,
       maxHeaderListBytes: options.maxHeaderListBytes ?? 16 * 1024,
       idleTimeoutMs: options.idleTimeoutMs ?? 5 * 60_000,
@@ -234,6 +308,16 @@ export class H2GrpcServer {
     return this.#connections.size;
   }
 
+  /** Request bytes buffered now across connections (incomplete requests; for tests). */
+  get bufferedBytes(): number {
+    return this.#budget.buffered;
+  }
+
+  /** Request bytes buffered now on each connection (for tests). */
+  get connectionBufferedBytes(): number[] {
+    return [...this.#connections].map((c) => c.bufferedBytes);
+  }
+
   async #accept(listener: Deno.TcpListener): Promise<void> {
     try {
       for await (const socket of listener) {
@@ -242,9 +326,13 @@ export class H2GrpcServer {
           continue;
         }
         socket.setNoDelay(true);
-        const conn = new ServerConnection(socket, this.#routes, this.#options, () => {
-          this.#connections.delete(conn);
-        });
+        const conn = new ServerConnection(
+          socket,
+          this.#routes,
+          this.#options,
+          this.#budget,
+          () => this.#connections.delete(conn),
+        );
         this.#connections.add(conn);
         conn.start();
       }
@@ -292,6 +380,8 @@ class ServerStream {
   received = 0;
   receivedUnacked = 0;
   chunks: Uint8Array[] = [];
+  /** Bytes of `chunks` counted against the budgets. */
+  buffered = 0;
   remoteEnded = false;
   /** We sent END_STREAM (or a reset): nothing more goes out. */
   localEnded = false;
@@ -315,6 +405,7 @@ class ServerConnection {
   readonly #socket: Deno.TcpConn;
   readonly #routes: Map<string, Route>;
   readonly #options: Required<H2GrpcServerOptions>;
+  readonly #budget: ServerBudget;
   readonly #onClose: () => void;
   readonly #streams = new Map<number, ServerStream>();
   readonly #parser = new FrameParser(DEFAULT_MAX_FRAME_SIZE);
@@ -324,8 +415,11 @@ class ServerConnection {
   #sendWindow = DEFAULT_WINDOW;
   #peerInitialWindow = DEFAULT_WINDOW;
   #peerMaxFrameSize = DEFAULT_MAX_FRAME_SIZE;
-  #receiveWindow = CONNECTION_WINDOW;
-  #receivedUnacked = 0;
+  /** The connection credit the client holds (its initial window is RFC 9113's, not ours). */
+  #receiveWindow = DEFAULT_WINDOW;
+  /** Request bytes buffered on this connection's streams. */
+  #buffered = 0;
+  #replenishing = false;
   #headerBlock?: { streamId: number; endStream: boolean; parts: Uint8Array[]; size: number };
   #sawSettings = false;
   /** We sent GOAWAY (shutdown): no new streams. */
@@ -348,11 +442,14 @@ class ServerConnection {
     socket: Deno.TcpConn,
     routes: Map<string, Route>,
     options: Required<H2GrpcServerOptions>,
+    budget: ServerBudget,
     onClose: () => void,
   ) {
     this.#socket = socket;
     this.#routes = routes;
     this.#options = options;
+    this.#budget = budget;
+    budget.reserved += DEFAULT_WINDOW;
     this.#onClose = onClose;
     const addr = socket.remoteAddr as Deno.NetAddr;
     this.#peer = addr.hostname.includes(":")
@@ -373,13 +470,8 @@ class ServerConnection {
           [Setting.ENABLE_PUSH, 0],
         ]),
       ),
-      encodeFrame(
-        FrameType.WINDOW_UPDATE,
-        0,
-        0,
-        uint32Payload(CONNECTION_WINDOW - DEFAULT_WINDOW),
-      ),
     );
+    this.replenish();
     this.#armIdle();
     this.#handshakeTimer = setTimeout(() => {
       if (!this.#sawSettings) this.#fatal(ErrorCode.PROTOCOL_ERROR, "No SETTINGS in time");
@@ -415,6 +507,107 @@ class ServerConnection {
   /** Closes at once; open calls are cancelled. */
   destroy(): void {
     this.#teardown();
+  }
+
+  /** Request bytes buffered on this connection. */
+  get bufferedBytes(): number {
+    return this.#buffered;
+  }
+
+  // ---- memory budget ----
+
+  /**
+   * Hands connection credit back up to CONNECTION_WINDOW, as far as both budgets allow: buffered
+   * bytes plus the client's credit stay within the connection's budget, and the sum of that over
+   * connections within the server's. The per-connection budget is at least one largest request
+   * plus the initial window (checked in the server's constructor), so one request always completes
+   * on an otherwise idle connection. When every buffered request is incomplete and the client has
+   * too little credit to finish any, the youngest is refused (REFUSED_STREAM) until one can;
+   * so too when the server has no room. Then the connection waits in `starved` until bytes are
+   * released elsewhere; a connection down to one incomplete request waits with it, and its stream
+   * ends by deadline or reset as any stalled stream if no room comes back.
+   */
+  replenish(): void {
+    if (this.#closed || this.#replenishing) return;
+    this.#replenishing = true;
+    try {
+      this.#replenishNow();
+    } finally {
+      this.#replenishing = false;
+    }
+  }
+
+  #replenishNow(): void {
+    const budget = this.#budget;
+    for (;;) {
+      const connRoom = this.#options.maxConnectionBufferedBytes - this.#buffered;
+      const wanted = Math.min(CONNECTION_WINDOW, connRoom);
+      const serverRoom = this.#receiveWindow + budget.limit - budget.reserved;
+      const target = Math.min(wanted, serverRoom);
+      if (serverRoom < wanted) budget.starved.add(this);
+      else budget.starved.delete(this);
+      const grant = target - this.#receiveWindow;
+      // Batched: once the client used a quarter of a full window (or half of a smaller one).
+      if (grant > 0 && grant >= Math.min(CONNECTION_WINDOW / 4, Math.ceil(target / 2))) {
+        this.#queue(encodeFrame(FrameType.WINDOW_UPDATE, 0, 0, uint32Payload(grant)));
+        this.#receiveWindow += grant;
+        budget.reserved += grant;
+        return;
+      }
+      if (grant > 0 || !this.#shedYoungest()) return;
+    }
+  }
+
+  /**
+   * At a budget: refuses the youngest of two or more incomplete buffered requests
+   * when the client's credit cannot finish any of them. True when one was refused.
+   */
+  #shedYoungest(): boolean {
+    if (this.#receiveWindow >= DEFAULT_MAX_FRAME_SIZE) return false;
+    let youngest: ServerStream | undefined;
+    let count = 0;
+    for (const stream of this.#streams.values()) {
+      if (stream.buffered === 0 || stream.remoteEnded) continue;
+      count++;
+      const remaining = this.#remaining(stream);
+      if (remaining !== undefined && remaining <= this.#receiveWindow) return false;
+      if (!youngest || stream.id > youngest.id) youngest = stream;
+    }
+    if (count < 2 || !youngest) return false;
+    this.#queue(
+      encodeFrame(FrameType.RST_STREAM, 0, youngest.id, uint32Payload(ErrorCode.REFUSED_STREAM)),
+    );
+    youngest.localEnded = true;
+    youngest.remoteEnded = true;
+    this.#cancel(youngest);
+    this.#finish(youngest);
+    return true;
+  }
+
+  /** Bytes a stream's request still needs, once its gRPC prefix arrived. */
+  #remaining(stream: ServerStream): number | undefined {
+    if (stream.received < PREFIX_BYTES) return undefined;
+    let length = 0;
+    let i = 0;
+    for (const chunk of stream.chunks) {
+      for (let j = 0; j < chunk.length && i < PREFIX_BYTES; j++, i++) {
+        if (i > 0) length = length * 256 + chunk[j];
+      }
+      if (i === PREFIX_BYTES) break;
+    }
+    return PREFIX_BYTES + length - stream.received;
+  }
+
+  /** Releases a stream's buffered bytes from both budgets. */
+  #drop(stream: ServerStream): void {
+    stream.chunks = [];
+    if (stream.buffered === 0) return;
+    this.#buffered -= stream.buffered;
+    this.#budget.buffered -= stream.buffered;
+    this.#budget.reserved -= stream.buffered;
+    stream.buffered = 0;
+    this.#budget.released();
+    this.replenish();
   }
 
   // ---- output ----
@@ -464,6 +657,7 @@ class ServerConnection {
           this.#onFrame(frame);
           if (this.#closed) return;
         }
+        this.replenish();
         this.#flush(); // one write for everything this read produced
       }
     } catch (err) {
@@ -710,30 +904,29 @@ class ServerConnection {
     const length = frame.payload.length;
     // Empty DATA frames cost us work and the client nothing (CVE-2019-9518).
     if (length === 0 && !(frame.flags & Flag.END_STREAM)) this.#countAbuse("control");
-    this.#receiveWindow -= length;
-    if (this.#receiveWindow < 0) {
+    if (length > this.#receiveWindow) {
       throw new H2ProtocolError(ErrorCode.FLOW_CONTROL_ERROR, "Connection window exceeded");
     }
-    // Flow control counts the whole payload, for closed streams too: hand it back now.
-    this.#receivedUnacked += length;
-    if (this.#receivedUnacked >= CONNECTION_WINDOW / 4) {
-      this.#queue(encodeFrame(FrameType.WINDOW_UPDATE, 0, 0, uint32Payload(this.#receivedUnacked)));
-      this.#receiveWindow += this.#receivedUnacked;
-      this.#receivedUnacked = 0;
-    }
+    this.#receiveWindow -= length;
+    // The credit used is no longer reserved; what gets buffered below is, until released. The
+    // credit goes back in replenish() (after each read and each release), within the budgets.
+    this.#budget.reserved -= length;
     const stream = this.#streams.get(frame.streamId);
     if (!stream) {
       if (frame.streamId > this.#lastStreamId) {
         throw new H2ProtocolError(ErrorCode.PROTOCOL_ERROR, "DATA on an idle stream");
       }
+      if (length) this.#budget.released();
       return; // a stream we reset or finished: dropped
     }
     if (stream.remoteEnded) {
+      this.#budget.released();
       this.#resetStream(stream, ErrorCode.STREAM_CLOSED);
       return;
     }
     stream.receivedUnacked += length;
     if (stream.receivedUnacked > STREAM_WINDOW) {
+      this.#budget.released();
       this.#resetStream(stream, ErrorCode.FLOW_CONTROL_ERROR);
       return;
     }
@@ -745,11 +938,12 @@ class ServerConnection {
       stream.receivedUnacked = 0;
     }
     const data = unpad(frame);
+    let stored = 0;
     if (!stream.discarding && data.length) {
       stream.received += data.length;
-      if (stream.received > this.#options.maxMessageBytes + 5) {
+      if (stream.received > this.#options.maxMessageBytes + PREFIX_BYTES) {
         stream.discarding = true;
-        stream.chunks = [];
+        this.#drop(stream);
         this.#respondError(
           stream,
           Status.RESOURCE_EXHAUSTED,
@@ -757,8 +951,15 @@ class ServerConnection {
         );
       } else {
         stream.chunks.push(data);
+        stored = data.length;
+        stream.buffered += data.length;
+        this.#buffered += data.length;
+        this.#budget.buffered += data.length;
+        this.#budget.reserved += data.length;
       }
     }
+    // Bytes dropped (padding, a discarded request) leave room for starved connections.
+    if (stored < length) this.#budget.released();
     if (endStream) this.#onRemoteEnd(stream);
   }
 
@@ -778,7 +979,7 @@ class ServerConnection {
       return this.#respondError(stream, Status.UNIMPLEMENTED, `Method ${stream.path} not found`);
     }
     const body = concat(stream.chunks, stream.received);
-    stream.chunks = [];
+    this.#drop(stream); // handed to the handler: no longer ours to budget
     if (body.length < 5) {
       return this.#respondError(stream, Status.INTERNAL, "No request message");
     }
@@ -1003,6 +1204,7 @@ class ServerConnection {
     if (!(stream.remoteEnded && stream.localEnded)) return;
     this.#clearTimer(stream);
     this.#streams.delete(stream.id);
+    this.#drop(stream);
     if (this.#streams.size === 0) this.#armIdle();
     this.#maybeCloseIdle();
   }
@@ -1116,8 +1318,14 @@ class ServerConnection {
     for (const stream of [...this.#streams.values()]) {
       stream.localEnded = true;
       this.#cancel(stream);
+      this.#drop(stream);
     }
     this.#streams.clear();
+    // Everything this connection reserved goes back to the server's budget.
+    this.#budget.starved.delete(this);
+    this.#budget.reserved -= this.#receiveWindow;
+    this.#receiveWindow = 0;
+    this.#budget.released();
     // Close after the frames already queued (a GOAWAY, the last answers) are written.
     let timer: ReturnType<typeof setTimeout> | undefined;
     Promise.race([
