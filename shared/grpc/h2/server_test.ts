@@ -877,3 +877,153 @@ Deno.test("close() in two steps: GOAWAY(2^31-1) + PING; a stream racing it is se
   );
   assert.deepEqual(goaways.map((g) => g.lastStreamId), [0x7fff_ffff, 1]);
 });
+
+// ---- memory budgets ---------------------------------------------------------------------------
+
+interface Upload {
+  id: number;
+  body: Uint8Array;
+  sent: number;
+}
+
+/** The connection credit the server gave `peer` (initial window plus its WINDOW_UPDATEs on 0). */
+const granted = (peer: RawPeer) =>
+  peer.frames.filter((f) => f.type === FrameType.WINDOW_UPDATE && f.streamId === 0)
+    .reduce((n, f) => n + readUint32(f), 65_535);
+
+/** HEADERS for a performer call whose whole request body (prefix included) is returned. */
+function openUpload(peer: RawPeer, id: number, payloadBytes: number): Promise<Upload> {
+  const [headers, data] = peer.request(
+    id,
+    execute().path,
+    taskBytes("big:1", new Uint8Array(payloadBytes).fill(1)),
+  );
+  return peer.send(headers).then(() => ({ id, body: data.subarray(9), sent: 0 }));
+}
+
+/**
+ * Sends the uploads' DATA round-robin in 16 KiB frames within the connection credit the server
+ * gave (its stream windows, 1 MiB, are not reached here), each up to `upTo(u)` bytes, END_STREAM
+ * with the last byte; skips refused streams. `sample` runs after each frame and each wait. Returns
+ * once nothing moved for `quietMs`.
+ */
+async function upload(
+  peer: RawPeer,
+  uploads: Upload[],
+  upTo: (u: Upload) => number,
+  sample: () => void,
+  quietMs = 300,
+) {
+  let quietSince = Date.now();
+  for (;;) {
+    let moved = false;
+    for (const u of uploads) {
+      if (peer.reset(u.id) !== undefined) continue;
+      const sentAll = uploads.reduce((n, x) => n + x.sent, 0);
+      const n = Math.min(16_384, upTo(u) - u.sent, granted(peer) - sentAll);
+      if (n <= 0) continue;
+      const end = u.sent + n === u.body.length ? Flag.END_STREAM : 0;
+      await peer.send(encodeFrame(FrameType.DATA, end, u.id, u.body.subarray(u.sent, u.sent + n)));
+      u.sent += n;
+      moved = true;
+      sample();
+    }
+    if (moved) {
+      quietSince = Date.now();
+      continue;
+    }
+    if (Date.now() - quietSince > quietMs) return;
+    await new Promise((r) => setTimeout(r, 10));
+    sample();
+  }
+}
+
+Deno.test("connection budget: partial requests stop at it, the youngest are refused, all complete", async () => {
+  const KiB = 1024;
+  const budget = 512 * KiB;
+  const s = start({ maxMessageBytes: 256 * KiB, maxConnectionBufferedBytes: budget });
+  let most = 0;
+  const sample = () => most = Math.max(most, s.server.bufferedBytes);
+  const peer = await RawPeer.open(s.port);
+  // 8 concurrent requests of 200 KiB (1.6 MiB in all), each held back by 1 KiB.
+  const uploads: Upload[] = [];
+  for (let id = 1; id <= 15; id += 2) uploads.push(await openUpload(peer, id, 200 * KiB));
+  await upload(peer, uploads, (u) => u.body.length - KiB, sample);
+  assert.ok(most <= budget, `buffered ${most} > budget ${budget}`);
+  assert.ok(s.server.bufferedBytes > budget / 2, `only ${s.server.bufferedBytes} buffered`);
+  const refused = uploads.filter((u) => peer.reset(u.id) === ErrorCode.REFUSED_STREAM);
+  assert.ok(refused.length > 0 && refused.length < uploads.length, `${refused.length} refused`);
+  assert.equal(s.calls.started, 0);
+  // A second connection is served meanwhile.
+  const other = new GrpcClient(s.address);
+  assert.equal((await task(other, "big:3", new Uint8Array(200 * KiB))).result.length, 3);
+  other.close();
+  // The rest sent in full: the older requests complete, the refused ones are retried one by one.
+  await upload(peer, uploads, (u) => u.body.length, sample);
+  const kept = uploads.filter((u) => !refused.includes(u));
+  await until(() => kept.every((u) => peer.status(u.id) === "0"));
+  let id = 17;
+  for (const _ of refused) {
+    const retry = await openUpload(peer, id, 200 * KiB);
+    await upload(peer, [...uploads, retry], (u) => u.body.length, sample, 50);
+    await until(() => peer.status(retry.id) === "0");
+    uploads.push(retry);
+    id += 2;
+  }
+  assert.ok(most <= budget, `buffered ${most} > budget ${budget}`);
+  assert.equal(s.server.bufferedBytes, 0);
+  assert.equal(s.calls.started, uploads.length - refused.length + 1);
+  assert.equal(peer.goaway(), undefined);
+  await peer.close();
+  assert.equal(await s.server.close(1_000), "graceful");
+});
+
+Deno.test("server budget: holds across connections; closing connections hands their room on", async () => {
+  const KiB = 1024;
+  const budget = 1024 * KiB;
+  const s = start({
+    maxMessageBytes: 256 * KiB,
+    maxConnectionBufferedBytes: 512 * KiB,
+    maxServerBufferedBytes: budget,
+  });
+  let most = 0;
+  const sample = () => most = Math.max(most, s.server.bufferedBytes);
+  const peers: RawPeer[] = [];
+  const uploads: Upload[][] = [];
+  for (let i = 0; i < 4; i++) {
+    const peer = await RawPeer.open(s.port);
+    peers.push(peer);
+    uploads.push([await openUpload(peer, 1, 200 * KiB), await openUpload(peer, 3, 200 * KiB)]);
+  }
+  // Each connection wants 400 KiB (within its budget), 1.6 MiB in all: the server's stops them.
+  await Promise.all(
+    peers.map((p, i) => upload(p, uploads[i], (u) => u.body.length - KiB, sample)),
+  );
+  assert.ok(most <= budget, `buffered ${most} > budget ${budget}`);
+  assert.ok(s.server.bufferedBytes > budget / 2, `only ${s.server.bufferedBytes} buffered`);
+  assert.ok(s.server.connectionBufferedBytes.every((n) => n <= 512 * KiB));
+  // Three connections close; the last one's requests complete.
+  for (const p of peers.slice(0, 3)) await p.close();
+  await until(() => s.server.connectionCount === 1);
+  const last = peers[3];
+  await upload(last, uploads[3], (u) => u.body.length, sample, 100);
+  const open = uploads[3].filter((u) => last.reset(u.id) === undefined);
+  assert.ok(open.length > 0);
+  await until(() => open.every((u) => last.status(u.id) === "0"));
+  assert.ok(most <= budget, `buffered ${most} > budget ${budget}`);
+  assert.equal(s.server.bufferedBytes, 0);
+  await last.close();
+  assert.equal(await s.server.close(1_000), "graceful");
+});
+
+Deno.test("budgets below one largest request plus the initial window are refused", () => {
+  assert.throws(
+    () => new H2GrpcServer({ maxMessageBytes: 1024 * 1024, maxConnectionBufferedBytes: MiB }),
+    RangeError,
+  );
+  assert.throws(
+    () => new H2GrpcServer({ maxConnectionBufferedBytes: 32 * MiB, maxServerBufferedBytes: MiB }),
+    RangeError,
+  );
+  new H2GrpcServer({ maxMessageBytes: 64 * MiB }); // the default budget grows with the message
+});
