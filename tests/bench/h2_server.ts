@@ -1,8 +1,7 @@
 /**
  * `deno run -A tests/bench/h2_server.ts h2|grpcjs [--calls N] [--split]`: round trips of a health
  * Check through our h2 gRPC server (shared/grpc/h2/server.ts) or through `startGrpcServer`
- * (grpc-js on node:http2 behind the GOAWAY shield); the client is our h2 GrpcClient, as
- * /tmp/exp/shieldb.ts measured. Prints `c=1 p50 … p99 … N/s | c=64 …` (milliseconds). With
+ * (grpc-js on node:http2 behind the GOAWAY shield); the client is our h2 GrpcClient. Prints `c=1 p50 … p99 … N/s | c=64 …` (milliseconds). With
  * `--split` the server runs in a child process and the line adds the server's CPU time per call
  * (user + system, microseconds). Run each kind in its own process, alternated.
  * @module

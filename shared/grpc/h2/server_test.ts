@@ -31,7 +31,11 @@ import {
   type H2ServerUnaryCall,
   parseTimeout,
 } from "./server.ts";
-import { PERFORMER } from "../../../tests/fixture/grpc_test_performer.ts";
+import {
+  callTask as task,
+  PERFORMER,
+  rejectsWith,
+} from "../../../tests/fixture/grpc_test_performer.ts";
 import { HealthServer } from "../health_server.ts";
 import { healthProto } from "../../proto/load.ts";
 import { startGoH2Client } from "../../../tests/fixture/go_h2_peer.ts";
@@ -142,23 +146,6 @@ async function withServer(
     client.close();
     await s.server.close(1_000);
   }
-}
-
-function task(client: GrpcClient, command: string, payload = enc(""), ms = 5_000) {
-  return client.call(execute(), { taskId: enc(command), payload }, {
-    deadline: Date.now() + ms,
-  });
-}
-
-async function rejectsWith(promise: Promise<unknown>, code: number, details?: RegExp) {
-  const err = await promise.then(
-    () => assert.fail(`expected status ${code}, the call succeeded`),
-    (e) => e,
-  );
-  assert.ok(err instanceof GrpcError, `not a GrpcError: ${err}`);
-  assert.equal(err.code, code, `status ${err.code} (${err.details}), expected ${code}`);
-  if (details) assert.match(err.details, details);
-  return err as GrpcError;
 }
 
 const until = async (what: () => boolean, ms = 2_000) => {
