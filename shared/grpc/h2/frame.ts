@@ -95,14 +95,17 @@ export function encodeFrame(
   return out;
 }
 
-/** Reads the 9-byte header at the start of `bytes`. */
-export function decodeFrameHeader(bytes: Uint8Array): Omit<Frame, "payload"> & { length: number } {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, 9);
+/** Reads the 9-byte header at offset `b` of `bytes` (byte reads: no DataView per frame). */
+export function decodeFrameHeader(
+  bytes: Uint8Array,
+  b = 0,
+): Omit<Frame, "payload"> & { length: number } {
   return {
-    length: view.getUint32(0) >>> 8,
-    type: view.getUint8(3),
-    flags: view.getUint8(4),
-    streamId: view.getUint32(5) & MAX_WINDOW,
+    length: (bytes[b] << 16) | (bytes[b + 1] << 8) | bytes[b + 2],
+    type: bytes[b + 3],
+    flags: bytes[b + 4],
+    streamId: ((bytes[b + 5] << 24) | (bytes[b + 6] << 16) | (bytes[b + 7] << 8) | bytes[b + 8]) &
+      MAX_WINDOW,
   };
 }
 
@@ -130,7 +133,7 @@ export class FrameParser {
     const frames: Frame[] = [];
     let pos = 0;
     while (joined.length - pos >= 9) {
-      const length = (joined[pos] << 16) | (joined[pos + 1] << 8) | joined[pos + 2];
+      const { length, type, flags, streamId } = decodeFrameHeader(joined, pos);
       if (length > this.#maxFrameSize) {
         throw new H2ProtocolError(
           ErrorCode.FRAME_SIZE_ERROR,
@@ -138,13 +141,7 @@ export class FrameParser {
         );
       }
       if (joined.length - pos < 9 + length) break;
-      frames.push({
-        type: joined[pos + 3],
-        flags: joined[pos + 4],
-        streamId: ((joined[pos + 5] << 24) | (joined[pos + 6] << 16) | (joined[pos + 7] << 8) |
-          joined[pos + 8]) & MAX_WINDOW,
-        payload: joined.slice(pos + 9, pos + 9 + length),
-      });
+      frames.push({ type, flags, streamId, payload: joined.slice(pos + 9, pos + 9 + length) });
       pos += 9 + length;
     }
     this.#buffer = pos === joined.length ? EMPTY : joined.slice(pos);
