@@ -246,22 +246,26 @@ Deno.test("forged copies of a genuine task id neither claim it nor take its slot
   processed.close();
 });
 
-Deno.test("beyond the AVS's concurrency limit tasks are refused with ResourceExhausted", async () => {
+Deno.test("beyond the AVS's concurrency limit tasks are refused with ResourceExhausted, leaving no claim", async () => {
   let release!: () => void;
   const gate = new Promise<void>((r) => release = r);
   const { deps, processed } = await setup({}, async () => {
     await gate;
     return enc.encode("ok");
   });
+  // The AVS's limit is 2: both slots are taken by tasks waiting on the performer.
   const running = [
     executeSubmission(deps, task(), { signal }),
     executeSubmission(deps, task(), { signal }),
   ];
   await new Promise((r) => setTimeout(r, 10));
-  assert.equal(await code(executeSubmission(deps, task(), { signal })), "ResourceExhausted");
+  const full = task();
+  assert.equal(await code(executeSubmission(deps, full, { signal })), "ResourceExhausted");
+  assert.equal(await processed.state(full.taskId), undefined, "no claim stands");
   release();
   await Promise.all(running);
   assert.equal(await code(executeSubmission(deps, task(), { signal })), "OK", "slots come back");
+  assert.equal(await code(executeSubmission(deps, full, { signal })), "OK", "its retry runs");
   processed.close();
 });
 
@@ -632,24 +636,5 @@ Deno.test("a genuine duplicate of a task still being checked is refused once tha
   ]);
   assert.deepEqual(codes, ["OK", "AlreadyExists"]);
   assert.deepEqual(calls, [t.taskId], "run exactly once");
-  processed.close();
-});
-
-Deno.test("a task refused for want of a slot leaves no claim", async () => {
-  let release!: () => void;
-  const gate = new Promise<void>((r) => release = r);
-  const { deps, processed } = await setup({}, async () => {
-    await gate;
-    return enc.encode("ok");
-  });
-  // The AVS's limit is 2: both slots are taken by tasks waiting on the performer.
-  const running = [task(), task()].map((t) => executeSubmission(deps, t, { signal }));
-  await new Promise((r) => setTimeout(r, 10));
-  const full = task();
-  assert.equal(await code(executeSubmission(deps, full, { signal })), "ResourceExhausted");
-  assert.equal(await processed.state(full.taskId), undefined, "no claim stands");
-  release();
-  await Promise.all(running);
-  assert.equal(await code(executeSubmission(deps, full, { signal })), "OK", "its retry runs");
   processed.close();
 });
