@@ -6,10 +6,12 @@
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
 import { GrpcClient, MAX_MESSAGE_BYTES } from "./client.ts";
-import { GrpcError, Status } from "./status.ts";
+import { Status } from "./status.ts";
 import { encodeFrame, FrameType } from "./frame.ts";
 import {
+  callTask as task,
   PERFORMER,
+  rejectsWith,
   startTestServer,
   type TestServer,
 } from "../../../tests/fixture/grpc_test_performer.ts";
@@ -21,23 +23,6 @@ const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
 const execute = () => PERFORMER().service.ExecuteTask;
 const check = () => healthProto().grpc.health.v1.Health.service.Check;
-
-function task(client: GrpcClient, command: string, payload = enc(""), ms = 5_000) {
-  return client.call(execute(), { taskId: enc(command), payload }, {
-    deadline: Date.now() + ms,
-  });
-}
-
-async function rejectsWith(promise: Promise<unknown>, code: number, details?: RegExp) {
-  const err = await promise.then(
-    () => assert.fail(`expected status ${code}, the call succeeded`),
-    (e) => e,
-  );
-  assert.ok(err instanceof GrpcError, `not a GrpcError: ${err}`);
-  assert.equal(err.code, code, `status ${err.code} (${err.details}), expected ${code}`);
-  if (details) assert.match(err.details, details);
-  return err as GrpcError;
-}
 
 async function withServer(fn: (s: TestServer, c: GrpcClient) => Promise<void>) {
   const server = await startTestServer();

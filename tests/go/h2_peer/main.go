@@ -11,21 +11,31 @@
 //
 // Prints "port N"; on stdin "stop" (or SIGUSR2) it stops gracefully (GOAWAY), prints
 // "goaway sent", and exits once its connections are gone.
+//
+// `h2-peer client HOST:PORT` is a grpc-go client for our gRPC server (shared/grpc/h2/server.ts)
+// instead: it calls health Check and /test.Raw/Echo (OK, a failure, a deadline, 4 MiB both ways,
+// 150 concurrent calls), prints the results as one JSON line, then makes one more call (a
+// "sleep:300" echo, during which the test closes the server gracefully), prints it as a second
+// JSON line and exits.
 package main
 
 import (
 	"bufio"
+	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"os"
 	"os/signal"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/encoding"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
@@ -83,6 +93,10 @@ func handle(_ any, stream grpc.ServerStream) error {
 
 func main() {
 	encoding.RegisterCodec(codec{})
+	if len(os.Args) > 2 && os.Args[1] == "client" {
+		runClient(os.Args[2])
+		return
+	}
 	listener, err := net.Listen("tcp", "127.0.0.1:"+firstArg("0"))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -126,4 +140,72 @@ func firstArg(fallback string) string {
 		return os.Args[1]
 	}
 	return fallback
+}
+
+// outcome is what one call gave: the answer's size and (short) text, or its status.
+type outcome struct {
+	Code    int    `json:"code"`
+	Details string `json:"details,omitempty"`
+	Size    int    `json:"size,omitempty"`
+	Text    string `json:"text,omitempty"`
+}
+
+func runClient(address string) {
+	conn, err := grpc.NewClient(address,
+		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(8<<20), grpc.MaxCallSendMsgSize(8<<20)))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	defer conn.Close()
+	echo := func(data []byte, timeout time.Duration) outcome {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		out := &raw{}
+		if err := conn.Invoke(ctx, "/test.Raw/Echo", &raw{data: data}, out); err != nil {
+			s, _ := status.FromError(err)
+			return outcome{Code: int(s.Code()), Details: s.Message()}
+		}
+		text := ""
+		if len(out.data) < 100 {
+			text = string(out.data)
+		}
+		return outcome{Size: len(out.data), Text: text}
+	}
+	result := map[string]any{}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	res, err := healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{})
+	cancel()
+	if err != nil {
+		result["health"] = err.Error()
+	} else {
+		result["health"] = res.Status.String()
+	}
+	result["ok"] = echo([]byte("hello"), 5*time.Second)
+	result["fail"] = echo([]byte("fail:"), 5*time.Second)
+	result["deadline"] = echo([]byte("sleep:2000"), 200*time.Millisecond)
+	result["big"] = echo(make([]byte, 4<<20-64), 20*time.Second)
+	result["bigResponse"] = echo([]byte("big:"+strconv.Itoa(4<<20-64)), 20*time.Second)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	good := 0
+	for i := 0; i < 150; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			want := fmt.Sprintf("n%d", i)
+			if echo([]byte(want), 5*time.Second).Text == want {
+				mu.Lock()
+				good++
+				mu.Unlock()
+			}
+		}(i)
+	}
+	wg.Wait()
+	result["many"] = good
+	line, _ := json.Marshal(result)
+	fmt.Println(string(line))
+	during, _ := json.Marshal(map[string]any{"during": echo([]byte("sleep:300"), 5*time.Second)})
+	fmt.Println(string(during))
 }
