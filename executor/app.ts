@@ -25,6 +25,7 @@ import { AvsRegistry } from "./avs_registry.ts";
 import { ecdsaVerifierForSigning } from "./chain/certificate_verifier.ts";
 import { startChainMode } from "./chain/chain_mode.ts";
 import { createExecutorMetrics } from "./metrics.ts";
+import { connectionErrorReporter } from "./server/connection_errors.ts";
 import { AvsDeployer } from "./performer/avs_deployer.ts";
 import { createRuntime } from "./performer/factory.ts";
 import { DeployError, type InstanceInfo, PerformerLifecycle } from "./performer/lifecycle.ts";
@@ -165,6 +166,9 @@ export async function startExecutor(
     }, proto.ExecutorManagementService.service),
   };
   const host = options.host ?? "0.0.0.0";
+  const serverOptions = {
+    onConnectionError: connectionErrorReporter({ log, count: metrics.grpcConnectionError }),
+  };
   const sharedPort = managementPort(config) === config.grpcPort;
   // Our own HTTP/2 server (shared/grpc/h2/server.ts): no node:http2 under it, so no abort on a
   // client's GOAWAY or disconnect (deno#36788) and no relay in front; about a third of grpc-js's
@@ -173,10 +177,14 @@ export async function startExecutor(
     host,
     port: config.grpcPort,
     services: sharedPort ? [...services, management] : services,
+    serverOptions,
   });
-  const mgmtServer = sharedPort
-    ? taskServer
-    : startH2GrpcServer({ host, port: managementPort(config), services: [management] });
+  const mgmtServer = sharedPort ? taskServer : startH2GrpcServer({
+    host,
+    port: managementPort(config),
+    services: [management],
+    serverOptions,
+  });
   const endpoints: Endpoints = serveEndpoints({
     healthAddress: { hostname: host, port: config.httpPort },
     metricsAddress: { hostname: host, port: config.httpPort },

@@ -1,6 +1,7 @@
 /**
- * The executor's Prometheus metrics: tasks by AVS and outcome, task latency, and performers by
- * AVS and status (read from the lifecycle at scrape time).
+ * The executor's Prometheus metrics: tasks by AVS and outcome, task latency, performers by AVS
+ * and status (read from the lifecycle at scrape time), and gRPC connections closed for protocol
+ * errors.
  * @module
  */
 
@@ -12,6 +13,8 @@ export interface ExecutorMetrics {
   registry: client.Registry;
   /** Records a finished task; `avs` is a served AVS (lower case) or "unknown". */
   task(avs: string, status: string, seconds: number): void;
+  /** Counts a gRPC connection closed for the client's protocol error, by HTTP/2 error code. */
+  grpcConnectionError(code: string): void;
 }
 
 /** Creates the metrics of one executor. */
@@ -29,6 +32,12 @@ export function createExecutorMetrics(lifecycle: PerformerLifecycle): ExecutorMe
     help: "Time from receiving a task to answering it",
     labelNames: ["avs"],
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    registers,
+  });
+  const connectionErrors = new client.Counter({
+    name: "hourglass_executor_grpc_connection_errors_total",
+    help: "gRPC connections closed for the client's HTTP/2 protocol errors or abuse, by error code",
+    labelNames: ["code"],
     registers,
   });
   new client.Gauge({
@@ -53,6 +62,9 @@ export function createExecutorMetrics(lifecycle: PerformerLifecycle): ExecutorMe
     task(avs, status, seconds) {
       tasks.inc({ avs, status });
       duration.observe({ avs }, seconds);
+    },
+    grpcConnectionError(code) {
+      connectionErrors.inc({ code });
     },
   };
 }

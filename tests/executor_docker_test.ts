@@ -146,6 +146,24 @@ Deno.test(
         );
         assert.doesNotMatch(after, /eeeeeeee/);
         assert.ok(!executor.logs().includes("e".repeat(200)), "logged fields are truncated");
+
+        // Clients that do not speak HTTP/2 to the task port: each connection is closed with a
+        // GOAWAY, counted by code, logged (at most a line a second); tasks go on.
+        const taskPort = Number(executor.grpcAddress.split(":")[1]);
+        for (let i = 0; i < 5; i++) {
+          const conn = await Deno.connect({ hostname: "127.0.0.1", port: taskPort });
+          await conn.write(new TextEncoder().encode("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+          const reply = new Uint8Array(256);
+          while ((await conn.read(reply)) !== null) { /* until the executor closes it */ }
+          conn.close();
+        }
+        const counted = await (await fetch(`http://127.0.0.1:${executor.httpPort}/metrics`)).text();
+        assert.match(
+          counted,
+          /hourglass_executor_grpc_connection_errors_total\{code="PROTOCOL_ERROR"\} 5/,
+        );
+        assert.match(executor.logs(), /gRPC connection closed: the client broke the HTTP\/2/);
+        assert.equal(await statusOf(client.submit(task({ text: "after" }))), "OK");
       } finally {
         client.close();
       }

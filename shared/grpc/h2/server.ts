@@ -60,8 +60,23 @@ const STREAM_WINDOW = 1 << 20;
 /** Our receive window for the connection, at most (the budgets may hold it lower). */
 const CONNECTION_WINDOW = 8 << 20;
 
+/** A connection the server closed for the client's misbehaviour (a GOAWAY with an error code). */
+export interface ConnectionErrorEvent {
+  /** "ip:port" of the client. */
+  peer: string;
+  /** The HTTP/2 error code's name, e.g. "PROTOCOL_ERROR" or "ENHANCE_YOUR_CALM". */
+  code: string;
+  /** What was wrong, in our words (never the client's bytes). */
+  reason: string;
+}
+
 /** Options of {@linkcode H2GrpcServer}. */
 export interface H2GrpcServerOptions {
+  /**
+   * Told of each connection closed for a protocol error or abuse (bad preface, malformed frames,
+   * too many resets, no SETTINGS in time…), for logs and metrics.
+   */
+  onConnectionError?: (event: ConnectionErrorEvent) => void;
   /** Largest request or response message (default 4 MiB). */
   maxMessageBytes?: number;
   /** SETTINGS_MAX_CONCURRENT_STREAMS; streams beyond are refused (default 1000). */
@@ -373,6 +388,7 @@ export class H2GrpcServer {
       handshakeTimeoutMs: options.handshakeTimeoutMs ?? 10_000,
       maxConnections: options.maxConnections ?? 10_000,
       abuseWindowMs: options.abuseWindowMs ?? 10_000,
+      onConnectionError: options.onConnectionError ?? (() => {}),
     };
   }
 
@@ -788,6 +804,13 @@ class ServerConnection {
   /** A connection error: GOAWAY with `code`, then close. */
   #fatal(code: number, message: string): void {
     if (this.#closed) return;
+    try {
+      this.#options.onConnectionError({
+        peer: this.#peer,
+        code: errorCodeName(code),
+        reason: message,
+      });
+    } catch { /* a listener's failure is not the connection's */ }
     this.#goawaySent = true;
     this.#queue(
       encodeFrame(FrameType.GOAWAY, 0, 0, goawayPayload(this.#lastStreamId, code, message)),
@@ -1539,6 +1562,15 @@ class ServerConnection {
       this.#closedPromise.resolve();
     });
   }
+}
+
+const ERROR_CODE_NAMES = new Map<number, string>([
+  ...Object.entries(ErrorCode).map(([name, code]) => [code, name] as [number, string]),
+  [ENHANCE_YOUR_CALM, "ENHANCE_YOUR_CALM"],
+]);
+
+function errorCodeName(code: number): string {
+  return ERROR_CODE_NAMES.get(code) ?? `0x${code.toString(16)}`;
 }
 
 /** Parses grpc-timeout ("100m", "5S"…) into milliseconds; undefined when malformed. */

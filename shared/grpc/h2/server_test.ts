@@ -430,8 +430,9 @@ Deno.test("client GOAWAY mid-calls: the calls finish, then the connection closes
   assert.equal(await s.server.close(1_000), "graceful");
 });
 
-Deno.test("malformed input: GOAWAY with the error code, other connections keep working", async () => {
-  const s = start();
+Deno.test("malformed input: GOAWAY with the error code, reported; other connections keep working", async () => {
+  const reported: Array<{ peer: string; code: string; reason: string }> = [];
+  const s = start({ onConnectionError: (e) => reported.push(e) });
   const client = new GrpcClient(s.address);
   const slow = task(client, "sleep:300", enc("survivor"));
   const cases: Array<[string, (p: RawPeer) => Promise<void>, number]> = [
@@ -499,13 +500,20 @@ Deno.test("malformed input: GOAWAY with the error code, other connections keep w
       ErrorCode.PROTOCOL_ERROR,
     ],
   ];
+  const codeNames = new Map(Object.entries(ErrorCode).map(([n, c]) => [c as number, n]));
   for (const [name, act, code] of cases) {
     const handshake = name !== "bad preface" && name !== "first frame not SETTINGS";
     const peer = await RawPeer.open(s.port, handshake);
     await act(peer);
     await peer.done;
     assert.equal(peer.goaway()?.code, code, name);
+    const event = reported.shift();
+    assert.equal(event?.code, codeNames.get(code), `${name}: reported with its code`);
+    const local = peer.conn.localAddr as Deno.NetAddr;
+    assert.equal(event?.peer, `127.0.0.1:${local.port}`, `${name}: the client's address`);
+    assert.ok(event?.reason, name);
   }
+  assert.equal(reported.length, 0, "one report per connection closed");
   assert.equal(dec((await slow).result), "survivor");
   assert.equal(dec((await task(client, "echo", enc("ok"))).result), "ok");
   client.close();
@@ -846,13 +854,14 @@ Deno.test("grpc-js client in Node.js: calls, then the server's graceful close mi
   }
 });
 
-Deno.test("grpc-go client: health, calls, 4 MiB, 150 concurrent, the server's graceful close mid-call", async () => {
+Deno.test("grpc-go client: health Check and Watch, calls, 4 MiB, 150 concurrent, the server's graceful close mid-call", async () => {
   const s = start();
   const go = await startGoH2Client(s.address);
   try {
     await until(() => go.output().includes("\n"), 60_000);
     const first = JSON.parse(go.output().split("\n")[0]);
     assert.equal(first.health, "SERVING");
+    assert.deepEqual(first.watch, ["SERVING", "Canceled"], "Watch's first message, then cancel");
     assert.deepEqual(first.ok, { code: 0, size: 5, text: "hello" });
     assert.deepEqual(first.fail, { code: Status.NOT_FOUND, details: "not here ✓" });
     assert.equal(first.deadline.code, Status.DEADLINE_EXCEEDED);

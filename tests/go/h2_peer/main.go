@@ -13,7 +13,7 @@
 // "goaway sent", and exits once its connections are gone.
 //
 // `h2-peer client HOST:PORT` is a grpc-go client for our gRPC server (shared/grpc/h2/server.ts)
-// instead: it calls health Check and /test.Raw/Echo (OK, a failure, a deadline, 4 MiB both ways,
+// instead: it calls health Check, health Watch (first message, then cancel) and /test.Raw/Echo (OK, a failure, a deadline, 4 MiB both ways,
 // 150 concurrent calls), prints the results as one JSON line, then makes one more call (a
 // "sleep:300" echo, during which the test closes the server gracefully), prints it as a second
 // JSON line and exits.
@@ -182,6 +182,20 @@ func runClient(address string) {
 	} else {
 		result["health"] = res.Status.String()
 	}
+	// Server-streaming: the health Watch's first message, then the stream's second read after the
+	// client's cancel (codes.Canceled).
+	watchCtx, stopWatch := context.WithTimeout(context.Background(), 5*time.Second)
+	watch, err := healthpb.NewHealthClient(conn).Watch(watchCtx, &healthpb.HealthCheckRequest{})
+	if err != nil {
+		result["watch"] = err.Error()
+	} else if first, err := watch.Recv(); err != nil {
+		result["watch"] = err.Error()
+	} else {
+		stopWatch()
+		_, err := watch.Recv()
+		result["watch"] = []string{first.Status.String(), status.Code(err).String()}
+	}
+	stopWatch()
 	result["ok"] = echo([]byte("hello"), 5*time.Second)
 	result["fail"] = echo([]byte("fail:"), 5*time.Second)
 	result["deadline"] = echo([]byte("sleep:2000"), 200*time.Millisecond)
