@@ -453,6 +453,9 @@ export class H2GrpcServer {
           continue;
         }
         socket.setNoDelay(true);
+        // The kernel's keepalive probes end connections whose client vanished without a FIN,
+        // which would otherwise hold an open Watch (this server sends no PINGs of its own).
+        socket.setKeepAlive(true);
         const conn = new ServerConnection(
           socket,
           this.#routes,

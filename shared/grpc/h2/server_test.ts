@@ -883,6 +883,25 @@ Deno.test("grpc-go client: health Check and Watch, calls, 4 MiB, 150 concurrent,
   }
 });
 
+Deno.test("accepted connections have TCP keepalive on (the kernel's keepalive timer runs)", async () => {
+  const s = start();
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: s.port });
+  try {
+    await until(() => s.server.connectionCount === 1);
+    // /proc/net/tcp: the server's end of the connection (local port = the server's, state 01
+    // ESTABLISHED) has timer 02, keepalive, as `ss -o` shows "timer:(keepalive,…)".
+    const hexPort = s.port.toString(16).toUpperCase().padStart(4, "0");
+    const rows = (await Deno.readTextFile("/proc/net/tcp")).split("\n").slice(1)
+      .map((line) => line.trim().split(/\s+/))
+      .filter((f) => f[1]?.endsWith(`:${hexPort}`) && f[3] === "01");
+    assert.equal(rows.length, 1, "one established connection on the server's port");
+    assert.equal(rows[0][5].split(":")[0], "02", "the keepalive timer is armed");
+  } finally {
+    conn.close();
+    await s.server.close(1_000);
+  }
+});
+
 Deno.test("hardening: handshake timeout, connection cap, empty-frame flood, HPACK bomb, long deadlines, async rejections", async () => {
   const s = start({ handshakeTimeoutMs: 150, maxConnections: 3, maxControlFramesPerWindow: 50 });
   // A connection that never sends the preface is closed after handshakeTimeoutMs.
