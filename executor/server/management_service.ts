@@ -7,7 +7,6 @@
  * @module
  */
 
-import { clientAddressOf } from "../../shared/grpc/goaway_shield.ts";
 import * as grpc from "@grpc/grpc-js";
 import type { Logger } from "../../shared/runtime/log.ts";
 import type { InstanceInfo, PerformerLifecycle } from "../performer/lifecycle.ts";
@@ -86,7 +85,8 @@ export function managementServiceHandlers(
           throw new TaskError("Unimplemented", "authentication is not enabled on this executor");
         }
         // The peer's host (not its port): one client cannot dodge the limit with new connections.
-        const peer = clientAddressOf(call.getPeer()).replace(/:\d+$/, "");
+        // The executor's h2 server names the client itself (no relay in front of it).
+        const peer = call.getPeer().replace(/:\d+$/, "");
         const { token, expiresAt } = deps.auth.issue(call.request.operatorAddress, peer);
         callback(null, { challengeToken: token, expiresAt: String(expiresAt) });
       } catch (err) {

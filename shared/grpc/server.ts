@@ -1,6 +1,8 @@
 /**
  * Starting and stopping grpc-js servers the same way everywhere: `bindAsync` (port 0 picks a
- * free port), and a shutdown that lets in-flight calls finish but never hangs.
+ * free port), and a shutdown that lets in-flight calls finish but never hangs. The performer SDK
+ * and test servers use these; the executor serves its ports with our own HTTP/2 server instead
+ * (h2/server.ts, no node:http2 under it).
  * @module
  */
 
