@@ -1198,7 +1198,10 @@ class ServerConnection {
         write: (value) => {
           if (ended || stream.localEnded || this.#closed) return false;
           const bytes = this.#serialize(stream, route, value);
-          if (!bytes) return false;
+          if (!bytes) {
+            this.#cancel(stream); // the call failed: the handler stops writing to it
+            return false;
+          }
           const queued = stream.pending?.queued ?? 0;
           if (queued > 0 && queued + bytes.length > MAX_QUEUED_STREAM_BYTES) {
             // The client stopped reading: end the call rather than hold its messages.
