@@ -64,7 +64,10 @@ const CONNECTION_WINDOW = 8 << 20;
 export interface ConnectionErrorEvent {
   /** "ip:port" of the client. */
   peer: string;
-  /** The HTTP/2 error code's name, e.g. "PROTOCOL_ERROR" or "ENHANCE_YOUR_CALM". */
+  /**
+   * The HTTP/2 error code's name, e.g. "PROTOCOL_ERROR" or "ENHANCE_YOUR_CALM"; "STALLED" for a
+   * client that read nothing of what we sent for a minute (closed without a GOAWAY).
+   */
   code: string;
   /** What was wrong, in our words (never the client's bytes). */
   reason: string;
@@ -89,6 +92,11 @@ export interface H2GrpcServerOptions {
   maxResetsPerWindow?: number;
   /** Close a connection without the preface and SETTINGS after this long (default 10 s). */
   handshakeTimeoutMs?: number;
+  /**
+   * Close a connection whose client has read nothing of a backlog of our answers for this long
+   * (default 60 s). While backlogged (1 MiB unwritten) the server reads no more of its requests.
+   */
+  writeStallTimeoutMs?: number;
   /** Connections beyond this many are closed at once (default 10,000). */
   maxConnections?: number;
   /**
@@ -259,6 +267,15 @@ const OK_TRAILERS = encodeHeaders([["grpc-status", "0"]]);
 const NOT_METADATA = new Set(["te", "content-type", "grpc-timeout", "grpc-encoding", "connection"]);
 const EMPTY = new Uint8Array(0);
 /**
+ * Bytes queued for a connection's socket but not yet written: at the high-water mark the server
+ * stops reading the connection and sending DATA on it, until the client has read the queue down
+ * to the low-water mark. A client that sends requests but never reads the answers (slow read)
+ * then holds at most about this much of our memory, plus the headers and trailers of what one
+ * read (64 KiB) of requests produces.
+ */
+const OUTPUT_HIGH_WATER = 1 << 20;
+const OUTPUT_LOW_WATER = 256 * 1024;
+/**
  * A server-streaming call whose client stops reading ends (RESOURCE_EXHAUSTED) when a message
  * would take the bytes waiting for it past this (one message of any allowed size always fits).
  */
@@ -386,6 +403,7 @@ export class H2GrpcServer {
       maxResetsPerWindow: options.maxResetsPerWindow ?? 1000,
       maxControlFramesPerWindow: options.maxControlFramesPerWindow ?? 1000,
       handshakeTimeoutMs: options.handshakeTimeoutMs ?? 10_000,
+      writeStallTimeoutMs: options.writeStallTimeoutMs ?? 60_000,
       maxConnections: options.maxConnections ?? 10_000,
       abuseWindowMs: options.abuseWindowMs ?? 10_000,
       onConnectionError: options.onConnectionError ?? (() => {}),
@@ -443,6 +461,11 @@ export class H2GrpcServer {
   /** Request bytes buffered now on each connection (for tests). */
   get connectionBufferedBytes(): number[] {
     return [...this.#connections].map((c) => c.bufferedBytes);
+  }
+
+  /** Bytes queued for each connection's socket and not yet written (for tests). */
+  get connectionUnwrittenBytes(): number[] {
+    return [...this.#connections].map((c) => c.unwrittenBytes);
   }
 
   async #accept(listener: Deno.TcpListener): Promise<void> {
@@ -564,6 +587,13 @@ class ServerConnection {
   #out: Uint8Array[] = [];
   #flushScheduled = false;
   #writing: Promise<void> = Promise.resolve();
+  /** Bytes queued for the socket and not yet written (see OUTPUT_HIGH_WATER). */
+  #unwritten = 0;
+  /** Resolved when the unwritten bytes fall to OUTPUT_LOW_WATER (the read loop waits on it). */
+  #drained?: PromiseWithResolvers<void>;
+  /** When the socket last took bytes (writeStallTimeoutMs counts from it). */
+  #lastWrite = Date.now();
+  #stallTimer?: ReturnType<typeof setTimeout>;
   #idleTimer?: ReturnType<typeof setTimeout>;
   #handshakeTimer?: ReturnType<typeof setTimeout>;
   #shutdownTimer?: ReturnType<typeof setTimeout>;
@@ -641,6 +671,11 @@ class ServerConnection {
   /** Closes at once; open calls are cancelled. */
   destroy(): void {
     this.#teardown();
+  }
+
+  /** Response and control bytes queued for the socket, not yet written (for tests). */
+  get unwrittenBytes(): number {
+    return this.#unwritten;
   }
 
   /** Request bytes buffered on this connection. */
@@ -748,7 +783,10 @@ class ServerConnection {
 
   #queue(...frames: Uint8Array[]): void {
     if (this.#closed) return;
-    for (const f of frames) this.#out.push(f);
+    for (const f of frames) {
+      this.#out.push(f);
+      this.#unwritten += f.length;
+    }
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;
       queueMicrotask(() => this.#flush());
@@ -762,8 +800,60 @@ class ServerConnection {
     this.#out = [];
     this.#writing = this.#writing.then(async () => {
       let pos = 0;
-      while (pos < bytes.length) pos += await this.#socket.write(bytes.subarray(pos));
+      while (pos < bytes.length) {
+        const n = await this.#socket.write(bytes.subarray(pos));
+        pos += n;
+        this.#unwritten -= n;
+        this.#lastWrite = Date.now();
+      }
+      if (this.#unwritten <= OUTPUT_LOW_WATER) this.#onDrained();
     }).catch(() => this.#teardown());
+  }
+
+  /** The client reads again: reading resumes, and responses held back by the backlog go on. */
+  #onDrained(): void {
+    const drained = this.#drained;
+    if (!drained) return;
+    this.#drained = undefined;
+    clearTimeout(this.#stallTimer);
+    this.#stallTimer = undefined;
+    drained.resolve();
+    this.#pumpAll();
+  }
+
+  /** Reading and sending wait for the client to read our backlog; not forever. */
+  #holdForBacklog(): Promise<void> {
+    this.#drained ??= Promise.withResolvers<void>();
+    this.#stallTimer ??= setTimeout(
+      () => this.#checkStall(),
+      this.#options.writeStallTimeoutMs,
+    );
+    return this.#drained.promise;
+  }
+
+  #checkStall(): void {
+    this.#stallTimer = undefined;
+    if (this.#closed || !this.#drained) return;
+    const limit = this.#options.writeStallTimeoutMs;
+    const idle = Date.now() - this.#lastWrite;
+    if (idle < limit) {
+      this.#stallTimer = setTimeout(() => this.#checkStall(), limit - idle);
+      return;
+    }
+    // Nothing it could read: no GOAWAY, the connection just ends.
+    try {
+      this.#options.onConnectionError({
+        peer: this.#peer,
+        code: "STALLED",
+        reason: `The client read none of ${this.#unwritten} queued bytes for ${limit} ms`,
+      });
+    } catch { /* a listener's failure is not the connection's */ }
+    this.#teardown();
+  }
+
+  /** True while the client is not reading what we send (see OUTPUT_HIGH_WATER). */
+  get #backlogged(): boolean {
+    return this.#unwritten >= OUTPUT_HIGH_WATER;
   }
 
   // ---- input ----
@@ -773,6 +863,12 @@ class ServerConnection {
     let preface = 0;
     try {
       for (;;) {
+        if (this.#backlogged) {
+          // The client does not read our answers: stop reading its requests until it does, so
+          // its own sends stall (TCP) instead of our memory growing with answers it never takes.
+          await this.#holdForBacklog();
+          if (this.#closed) break;
+        }
         const n = await this.#socket.read(buffer);
         if (n === null || this.#closed) break;
         let chunk = buffer.subarray(0, n);
@@ -1325,6 +1421,10 @@ class ServerConnection {
       while (pending.pos < data.length) {
         const room = Math.min(this.#sendWindow, stream.sendWindow, this.#peerMaxFrameSize);
         if (room <= 0) return; // resumed by WINDOW_UPDATE or SETTINGS
+        if (this.#backlogged) {
+          void this.#holdForBacklog();
+          return; // resumed once the client has read what is queued (#onDrained)
+        }
         const chunk = data.subarray(pending.pos, pending.pos + room);
         pending.pos += chunk.length;
         pending.queued -= chunk.length;
@@ -1540,6 +1640,8 @@ class ServerConnection {
     if (this.#closed) return;
     this.#flush();
     this.#closed = true;
+    this.#drained?.resolve();
+    clearTimeout(this.#stallTimer);
     if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer);
     clearTimeout(this.#handshakeTimer);
     clearTimeout(this.#shutdownTimer);

@@ -902,6 +902,82 @@ Deno.test("accepted connections have TCP keepalive on (the kernel's keepalive ti
   }
 });
 
+Deno.test("slow read: a client that never reads its answers holds ~1 MiB of ours, not all of them; reading again finishes every call; a stalled one is closed", async () => {
+  const reported: Array<{ code: string; reason: string }> = [];
+  const s = start({ writeStallTimeoutMs: 1_500, onConnectionError: (e) => reported.push(e) });
+  const requests = 60;
+  const size = 1_000_000;
+  const peer = Object.create(RawPeer.prototype) as RawPeer; // only for request()
+  const send = async (conn: Deno.TcpConn, frames: Uint8Array[]) => {
+    for (const f of frames) {
+      for (let pos = 0; pos < f.length;) pos += await conn.write(f.subarray(pos));
+    }
+  };
+  const calls = (from: number, to: number) =>
+    Array.from(
+      { length: to - from },
+      (_, i) => peer.request(1 + 2 * (from + i), execute().path, taskBytes(`big:${size}`)),
+    ).flat();
+  /** A client with the largest windows that sends requests and reads nothing (yet). */
+  const open = async (first: number) => {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: s.port });
+    await send(conn, [
+      PREFACE,
+      encodeFrame(FrameType.SETTINGS, 0, 0, settingsPayload([[0x4, 0x7fff_ffff]])),
+      encodeFrame(FrameType.WINDOW_UPDATE, 0, 0, uint32Payload(0x7fff_ffff - 65_535)),
+      ...calls(0, first),
+    ]);
+    return conn;
+  };
+  const conn = await open(10);
+  // The kernel's buffers take a few MB; past them the server's own queue stops at its mark.
+  let most = 0;
+  const watch = async (ms: number) => {
+    const deadline = Date.now() + ms;
+    while (Date.now() < deadline) {
+      most = Math.max(most, ...s.server.connectionUnwrittenBytes);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  };
+  await watch(500);
+  assert.equal(s.calls.started, 10);
+  // More requests while backlogged: not read (they wait in the kernel, the client's sends stall).
+  await send(conn, calls(10, requests));
+  await watch(500);
+  assert.equal(s.calls.started, 10, "no request read while the client does not read");
+  assert.ok(most >= 1 << 20, `the backlog reached the high-water mark (${most})`);
+  assert.ok(most < 2 << 20, `queued for a client that does not read: ${most} bytes`);
+  // The client reads: every call completes, in full.
+  const parser = new FrameParser(1 << 24);
+  const hpack = new HpackDecoder();
+  const statuses: string[] = [];
+  let data = 0;
+  const buffer = new Uint8Array(1 << 16);
+  while (statuses.length < requests) {
+    const n = await conn.read(buffer);
+    if (n === null) break;
+    for (const f of parser.push(buffer.slice(0, n))) {
+      if (f.type === FrameType.DATA) data += f.payload.length;
+      if (f.type === FrameType.HEADERS) {
+        const status = new Map(hpack.decode(f.payload)).get("grpc-status");
+        if (status !== undefined) statuses.push(status);
+      }
+    }
+  }
+  assert.equal(statuses.filter((x) => x === "0").length, requests, "every call answered OK");
+  assert.ok(data > requests * size, `all the answers' bytes arrived (${data})`);
+  assert.equal(reported.length, 0, "a client that reads again is not closed");
+  conn.close();
+  // One that never reads is closed once it has taken nothing for writeStallTimeoutMs.
+  const stalled = await open(10);
+  await until(() => reported.length === 1, 5_000);
+  assert.equal(reported[0].code, "STALLED");
+  assert.match(reported[0].reason, /read none of \d+ queued bytes for 1500 ms/);
+  await until(() => s.server.connectionCount === 0, 5_000);
+  stalled.close();
+  assert.equal(await s.server.close(1_000), "graceful");
+});
+
 Deno.test("hardening: handshake timeout, connection cap, empty-frame flood, HPACK bomb, long deadlines, async rejections", async () => {
   const s = start({ handshakeTimeoutMs: 150, maxConnections: 3, maxControlFramesPerWindow: 50 });
   // A connection that never sends the preface is closed after handshakeTimeoutMs.
