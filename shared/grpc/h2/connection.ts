@@ -22,7 +22,7 @@ import {
   H2ProtocolError,
   MAX_WINDOW,
   parseGoaway,
-  parseSettings,
+  parsePeerSettings,
   PREFACE,
   readUint32,
   Setting,
@@ -480,22 +480,15 @@ export class H2Connection {
     if (frame.streamId !== 0) {
       throw new H2ProtocolError(ErrorCode.PROTOCOL_ERROR, "SETTINGS on a stream");
     }
-    for (const [id, value] of parseSettings(frame.payload)) {
-      if (id === Setting.INITIAL_WINDOW_SIZE) {
-        if (value > MAX_WINDOW) {
-          throw new H2ProtocolError(ErrorCode.FLOW_CONTROL_ERROR, "INITIAL_WINDOW_SIZE too large");
-        }
-        const delta = value - this.#peerInitialWindow;
-        this.#peerInitialWindow = value;
-        for (const stream of this.#streams.values()) stream.sendWindow += delta;
-      } else if (id === Setting.MAX_FRAME_SIZE) {
-        if (value < DEFAULT_MAX_FRAME_SIZE || value > 0xff_ffff) {
-          throw new H2ProtocolError(ErrorCode.PROTOCOL_ERROR, `MAX_FRAME_SIZE ${value} invalid`);
-        }
-        this.#peerMaxFrameSize = value;
-      } else if (id === Setting.MAX_CONCURRENT_STREAMS) {
-        this.#peerMaxStreams = value;
-      }
+    const settings = parsePeerSettings(frame.payload);
+    if (settings.initialWindowSize !== undefined) {
+      const delta = settings.initialWindowSize - this.#peerInitialWindow;
+      this.#peerInitialWindow = settings.initialWindowSize;
+      for (const stream of this.#streams.values()) stream.sendWindow += delta;
+    }
+    if (settings.maxFrameSize !== undefined) this.#peerMaxFrameSize = settings.maxFrameSize;
+    if (settings.maxConcurrentStreams !== undefined) {
+      this.#peerMaxStreams = settings.maxConcurrentStreams;
     }
     this.#write(encodeFrame(FrameType.SETTINGS, Flag.ACK, 0));
     this.#ready.resolve();

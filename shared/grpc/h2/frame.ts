@@ -189,6 +189,40 @@ export function parseSettings(payload: Uint8Array): Array<[number, number]> {
   return out;
 }
 
+/** The settings of a peer's SETTINGS frame that our connections act on (absent: unchanged). */
+export interface PeerSettings {
+  initialWindowSize?: number;
+  maxFrameSize?: number;
+  maxConcurrentStreams?: number;
+}
+
+/**
+ * Parses and checks a peer's SETTINGS payload (RFC 9113 section 6.5.2): INITIAL_WINDOW_SIZE above
+ * 2^31-1 is a FLOW_CONTROL_ERROR, MAX_FRAME_SIZE outside 16,384–16,777,215 and ENABLE_PUSH other
+ * than 0 or 1 are PROTOCOL_ERRORs. A setting given twice counts with its last value.
+ */
+export function parsePeerSettings(payload: Uint8Array): PeerSettings {
+  const out: PeerSettings = {};
+  for (const [id, value] of parseSettings(payload)) {
+    if (id === Setting.INITIAL_WINDOW_SIZE) {
+      if (value > MAX_WINDOW) {
+        throw new H2ProtocolError(ErrorCode.FLOW_CONTROL_ERROR, "INITIAL_WINDOW_SIZE too large");
+      }
+      out.initialWindowSize = value;
+    } else if (id === Setting.MAX_FRAME_SIZE) {
+      if (value < DEFAULT_MAX_FRAME_SIZE || value > 0xff_ffff) {
+        throw new H2ProtocolError(ErrorCode.PROTOCOL_ERROR, `MAX_FRAME_SIZE ${value} invalid`);
+      }
+      out.maxFrameSize = value;
+    } else if (id === Setting.MAX_CONCURRENT_STREAMS) {
+      out.maxConcurrentStreams = value;
+    } else if (id === Setting.ENABLE_PUSH && value > 1) {
+      throw new H2ProtocolError(ErrorCode.PROTOCOL_ERROR, "ENABLE_PUSH not 0 or 1");
+    }
+  }
+  return out;
+}
+
 /** A 4-byte big-endian payload (RST_STREAM error code, WINDOW_UPDATE increment). */
 export function uint32Payload(value: number): Uint8Array {
   const out = new Uint8Array(4);

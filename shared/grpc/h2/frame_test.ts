@@ -2,12 +2,14 @@ import assert from "node:assert/strict";
 import {
   decodeFrameHeader,
   encodeFrame,
+  ErrorCode,
   Flag,
   FrameParser,
   FrameType,
   goawayPayload,
   H2ProtocolError,
   parseGoaway,
+  parsePeerSettings,
   parseSettings,
   settingsPayload,
   unpad,
@@ -79,4 +81,25 @@ Deno.test("settings and goaway payloads round-trip", () => {
     code: 0,
     debug: "bye",
   });
+});
+
+Deno.test("parsePeerSettings: the settings our connections act on, checked as RFC 9113 says", () => {
+  const settings = (...pairs: Array<[number, number]>) => settingsPayload(pairs);
+  assert.deepEqual(
+    parsePeerSettings(settings([0x4, 1 << 20], [0x5, 32_768], [0x3, 100], [0x4, 70_000])),
+    { initialWindowSize: 70_000, maxFrameSize: 32_768, maxConcurrentStreams: 100 },
+    "the last value of a setting given twice counts",
+  );
+  assert.deepEqual(parsePeerSettings(settings([0x2, 0], [0x1, 4096], [0x99, 7])), {});
+  const refused = (payload: Uint8Array, code: number, message: RegExp) =>
+    assert.throws(
+      () => parsePeerSettings(payload),
+      (err: unknown) =>
+        err instanceof H2ProtocolError && err.code === code && message.test(err.message),
+    );
+  refused(settings([0x4, 0x8000_0000]), ErrorCode.FLOW_CONTROL_ERROR, /INITIAL_WINDOW_SIZE/);
+  refused(settings([0x5, 16_383]), ErrorCode.PROTOCOL_ERROR, /MAX_FRAME_SIZE 16383/);
+  refused(settings([0x5, 0x100_0000]), ErrorCode.PROTOCOL_ERROR, /MAX_FRAME_SIZE/);
+  refused(settings([0x2, 2]), ErrorCode.PROTOCOL_ERROR, /ENABLE_PUSH/);
+  refused(new Uint8Array(5), ErrorCode.FRAME_SIZE_ERROR, /multiple of 6/);
 });
