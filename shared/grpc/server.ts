@@ -84,18 +84,23 @@ export async function startGrpcServer(options: StartGrpcServerOptions): Promise<
     });
   } catch (err) {
     server.forceShutdown();
-    // The same words as grpc-js's own bind error (EADDRINUSE …), which operators grep for.
-    const reason = err instanceof Deno.errors.AddrInUse
-      ? `EADDRINUSE: ${err.message}`
-      : err instanceof Error
-      ? err.message
-      : String(err);
-    throw new Error(`Cannot bind the gRPC server to ${host}:${options.port}: ${reason}`, {
-      cause: err,
-    });
+    throw bindError(host, options.port, err);
   }
   shields.set(server, shield);
   return { server, port: shield.port, address: `${host}:${shield.port}` };
+}
+
+/**
+ * "Cannot bind the gRPC server to host:port: …" — with the words of grpc-js's own bind error for a
+ * port in use (EADDRINUSE …), which operators grep for; `host` as clients dial it.
+ */
+export function bindError(host: string, port: number, err: unknown): Error {
+  const reason = err instanceof Deno.errors.AddrInUse
+    ? `EADDRINUSE: ${err.message}`
+    : err instanceof Error
+    ? err.message
+    : String(err);
+  return new Error(`Cannot bind the gRPC server to ${host}:${port}: ${reason}`, { cause: err });
 }
 
 /** How a server stopped: every call finished, or the grace period ran out. */

@@ -48,7 +48,7 @@ import {
 } from "./frame.ts";
 import { encodeHeaders, type HeaderField, HpackDecoder } from "./hpack.ts";
 import { Status } from "./status.ts";
-import type { GrpcService, StopOutcome } from "../server.ts";
+import { bindError, type GrpcService, type StopOutcome } from "../server.ts";
 
 /** ENHANCE_YOUR_CALM (RFC 9113 section 7): the peer is abusing the connection. */
 const ENHANCE_YOUR_CALM = 0xb;
@@ -354,14 +354,7 @@ export function startH2GrpcServer(options: StartH2GrpcServerOptions): StartedH2G
   try {
     port = server.listen(options.host, options.port);
   } catch (err) {
-    const reason = err instanceof Deno.errors.AddrInUse
-      ? `EADDRINUSE: ${err.message}`
-      : err instanceof Error
-      ? err.message
-      : String(err);
-    throw new Error(`Cannot bind the gRPC server to ${host}:${options.port}: ${reason}`, {
-      cause: err,
-    });
+    throw bindError(host, options.port, err);
   }
   return { server, port, address: `${host}:${port}` };
 }
@@ -841,13 +834,10 @@ class ServerConnection {
       return;
     }
     // Nothing it could read: no GOAWAY, the connection just ends.
-    try {
-      this.#options.onConnectionError({
-        peer: this.#peer,
-        code: "STALLED",
-        reason: `The client read none of ${this.#unwritten} queued bytes for ${limit} ms`,
-      });
-    } catch { /* a listener's failure is not the connection's */ }
+    this.#report(
+      "STALLED",
+      `The client read none of ${this.#unwritten} queued bytes for ${limit} ms`,
+    );
     this.#teardown();
   }
 
@@ -900,16 +890,17 @@ class ServerConnection {
     this.#teardown();
   }
 
+  /** Tells `onConnectionError` why this connection is being closed. */
+  #report(code: string, reason: string): void {
+    try {
+      this.#options.onConnectionError({ peer: this.#peer, code, reason });
+    } catch { /* a listener's failure is not the connection's */ }
+  }
+
   /** A connection error: GOAWAY with `code`, then close. */
   #fatal(code: number, message: string): void {
     if (this.#closed) return;
-    try {
-      this.#options.onConnectionError({
-        peer: this.#peer,
-        code: errorCodeName(code),
-        reason: message,
-      });
-    } catch { /* a listener's failure is not the connection's */ }
+    this.#report(errorCodeName(code), message);
     this.#goawaySent = true;
     this.#queue(
       encodeFrame(FrameType.GOAWAY, 0, 0, goawayPayload(this.#lastStreamId, code, message)),
