@@ -271,12 +271,101 @@ export async function pathRows(
   const rows: ExecutorRow[] = [];
   for (const c of options.concurrency) {
     options.log(`executor: ${options.tasks} tasks at ${c} in flight`);
-    const d = await measure(options.tasks, c, () => callDirect());
     const signed = Array.from({ length: options.tasks }, paths.submission);
-    const e = await measure(options.tasks, c, (i) => paths.tasks.submit(signed[i]));
+    const [d, e] = await measureInterleaved(
+      options.tasks,
+      c,
+      () => callDirect(),
+      (i) => paths.tasks.submit(signed[i]),
+    );
     rows.push({ concurrency: c, direct: d, executor: e });
   }
   return rows;
+}
+
+/** Fewest calls per block at `c` in flight: enough that ramping up and down is a small part. */
+const CALLS_PER_BLOCK_PER_IN_FLIGHT = 16;
+
+/** Most blocks a row is split into. */
+const MAX_BLOCKS = 10;
+
+/**
+ * Both paths of a row in alternating blocks (direct, executor, direct, …), `count` calls each,
+ * every block at `concurrency` in flight; percentiles over all of a path's calls, throughput over
+ * its blocks' time. This 2-core machine's background load varies over seconds (the executor's
+ * p99 at 1 in flight ranged 5.5–9.4 ms over runs of the same code): with the paths one after the
+ * other, a slow stretch landed in one path's figures only. Alternating, both see the same machine.
+ */
+export async function measureInterleaved(
+  count: number,
+  concurrency: number,
+  callA: (i: number) => Promise<unknown>,
+  callB: (i: number) => Promise<unknown>,
+): Promise<[PathFigures, PathFigures]> {
+  const blocks = Math.max(
+    1,
+    Math.min(MAX_BLOCKS, Math.floor(count / (CALLS_PER_BLOCK_PER_IN_FLIGHT * concurrency))),
+  );
+  const a = emptyRun();
+  const b = emptyRun();
+  for (let k = 0; k < blocks; k++) {
+    const from = Math.floor((count * k) / blocks);
+    const size = Math.floor((count * (k + 1)) / blocks) - from;
+    await runCalls(a, size, concurrency, (i) => callA(from + i));
+    await runCalls(b, size, concurrency, (i) => callB(from + i));
+  }
+  return [figuresOf(a, count), figuresOf(b, count)];
+}
+
+/** The calls of one path so far: latencies, failures and the time its blocks took. */
+interface PathRun {
+  samples: number[];
+  errors: string[];
+  seconds: number;
+}
+
+function emptyRun(): PathRun {
+  return { samples: [], errors: [], seconds: 0 };
+}
+
+/** Runs `count` calls with `concurrency` in flight, adding to `run`. */
+async function runCalls(
+  run: PathRun,
+  count: number,
+  concurrency: number,
+  call: (i: number) => Promise<unknown>,
+): Promise<void> {
+  let next = 0;
+  const start = performance.now();
+  const worker = async () => {
+    while (next < count) {
+      const i = next++;
+      const t = performance.now();
+      try {
+        await call(i);
+        run.samples.push(performance.now() - t);
+      } catch (err) {
+        // A connection the peer reset (deno#36788, ADR 7) fails calls now and then on this
+        // machine; a whole run lost to one of them measured nothing. Counted and printed.
+        run.errors.push((err as Error).message);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+  run.seconds += (performance.now() - start) / 1000;
+}
+
+function figuresOf(run: PathRun, count: number): PathFigures {
+  if (run.errors.length > 0) {
+    console.error(`[bench] ${run.errors.length} of ${count} calls failed; first: ${run.errors[0]}`);
+  }
+  if (run.samples.length === 0) throw new Error(`Every call failed; first: ${run.errors[0]}`);
+  return {
+    p50Ms: round(percentile(run.samples, 50)),
+    p99Ms: round(percentile(run.samples, 99)),
+    perS: round(run.samples.length / run.seconds, 0),
+    errors: run.errors.length,
+  };
 }
 
 /**
@@ -404,34 +493,7 @@ export async function measure(
   concurrency: number,
   call: (i: number) => Promise<unknown>,
 ): Promise<PathFigures> {
-  const samples: number[] = [];
-  const errors: string[] = [];
-  let next = 0;
-  const start = performance.now();
-  const worker = async () => {
-    while (next < count) {
-      const i = next++;
-      const t = performance.now();
-      try {
-        await call(i);
-        samples.push(performance.now() - t);
-      } catch (err) {
-        // A connection the peer reset (deno#36788, ADR 7) fails calls now and then on this
-        // machine; a whole run lost to one of them measured nothing. Counted and printed.
-        errors.push((err as Error).message);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
-  const seconds = (performance.now() - start) / 1000;
-  if (errors.length > 0) {
-    console.error(`[bench] ${errors.length} of ${count} calls failed; first: ${errors[0]}`);
-  }
-  if (samples.length === 0) throw new Error(`Every call failed; first: ${errors[0]}`);
-  return {
-    p50Ms: round(percentile(samples, 50)),
-    p99Ms: round(percentile(samples, 99)),
-    perS: round(samples.length / seconds, 0),
-    errors: errors.length,
-  };
+  const run = emptyRun();
+  await runCalls(run, count, concurrency, call);
+  return figuresOf(run, count);
 }
