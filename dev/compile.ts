@@ -8,16 +8,25 @@
  */
 
 import { EXECUTOR_PERMISSIONS, OPERATOR_PERMISSIONS } from "./permissions.ts";
+import { EXECUTOR_V8_FLAGS_ARG, OPERATOR_V8_FLAGS_ARG } from "./v8_flags.ts";
 
-// The same permission sets the tests start the entry points with.
+// The same permission sets the tests start the entry points with, and the V8 flags of the images.
 const TARGETS = [
-  { name: "operator", entry: "operator/main.ts", permissions: OPERATOR_PERMISSIONS },
-  { name: "executor", entry: "executor/main.ts", permissions: EXECUTOR_PERMISSIONS },
+  {
+    name: "operator",
+    entry: "operator/main.ts",
+    flags: [...OPERATOR_PERMISSIONS, OPERATOR_V8_FLAGS_ARG],
+  },
+  {
+    name: "executor",
+    entry: "executor/main.ts",
+    flags: [...EXECUTOR_PERMISSIONS, EXECUTOR_V8_FLAGS_ARG],
+  },
 ];
 
-for (const { name, entry, permissions } of TARGETS) {
+for (const { name, entry, flags } of TARGETS) {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["compile", ...permissions, "--include", "proto/", "--output", `dist/${name}`, entry],
+    args: ["compile", ...flags, "--include", "proto/", "--output", `dist/${name}`, entry],
     stdout: "inherit",
     stderr: "piped",
   }).output();

@@ -20,6 +20,7 @@ import { startLocalCluster } from "./cluster/local_cluster.ts";
 import { freePort } from "./process.ts";
 import { startNodeSimulator } from "./node_sim/simulator.ts";
 import { EXECUTOR_PERMISSIONS, OPERATOR_PERMISSIONS } from "./permissions.ts";
+import { EXECUTOR_V8_FLAGS_ARG, OPERATOR_V8_FLAGS_ARG } from "./v8_flags.ts";
 import { executorClient, signedSubmission } from "./aggregator_client.ts";
 import { type Abi, bytesToHex, createPublicClient, type Hex, hexToBytes, http } from "viem";
 import { createChainClient, startLocalChain } from "./chain/local_chain.ts";
@@ -101,6 +102,7 @@ try {
     name: "operator",
     child: spawn("operator", [
       ...OPERATOR_PERMISSIONS,
+      OPERATOR_V8_FLAGS_ARG,
       `${ROOT}operator/main.ts`,
       "--kubeconfig",
       cluster.kubeconfigPath,
@@ -118,6 +120,7 @@ try {
     name: "executor",
     child: spawn("executor", [
       ...EXECUTOR_PERMISSIONS,
+      EXECUTOR_V8_FLAGS_ARG,
       `${ROOT}executor/main.ts`,
       "run",
       "--config",

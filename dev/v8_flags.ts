@@ -1,9 +1,11 @@
 /**
- * The V8 flags (and the malloc setting) the operator runs with: baked into its image by
- * `operator/Dockerfile` (`deno compile --v8-flags=…`, `ENV`; checked by `v8_flags_test.ts`) and
- * passed to `deno run` by the benchmark, so that what is measured is what ships.
+ * The V8 flags (and the operator's malloc setting) the binaries run with: baked into their images
+ * by `operator/Dockerfile` and `executor/Dockerfile` (`deno compile --v8-flags=…`, `ENV`; checked
+ * by `v8_flags_test.ts`), and passed wherever a binary is started here (`deno task compile`,
+ * `deno task dev`, the `operator` and `executor` tasks, the executor's test fixture, the
+ * benchmark), so that what is measured is what ships.
  *
- * Measured at 1,000 Performers created at once (operator alone against the local control plane,
+ * The operator's, measured at 1,000 Performers created at once (operator alone against the local control plane,
  * node simulator status-only; peak RSS, CPU seconds): no flags 207 MiB, 8.5 s;
  * `--max-semi-space-size=1` 171 MiB, 9.6 s; `--optimize-for-size` 154 MiB, 10.9 s; both 154 MiB,
  * 9.6 s. The live heap after creation was 57 MiB (45 MiB of it the code and objects loaded at
@@ -37,3 +39,21 @@ export const OPERATOR_V8_FLAGS_ARG = `--v8-flags=${OPERATOR_V8_FLAGS.join(",")}`
  * within noise (10.1–11.8 s).
  */
 export const OPERATOR_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: "2" };
+
+/**
+ * V8 flags of the executor: a young generation of at most 8 MiB semi-spaces instead of V8's 16.
+ * A task allocates about 110 KiB (HTTP/2, protobuf, hex and keccak buffers), so with the default
+ * the executor scavenged every ~150 tasks, and a scavenge of the larger young generation paused
+ * it 2.2–2.5 ms on average (up to 11 ms): the tasks it landed on made the p99. Measured with the
+ * docker-mode executor alone on the shared 2-core machine (hello on Podman, 3,000 tasks at 1 in
+ * flight after 1,000 warm-up, `--trace-gc`), 5 rounds alternated: default — 26 scavenges, mean
+ * pause 2.2–2.5 ms, p50 1.91 ms, p99 5.60–6.34 (mean 5.93), p99.9 mean 11.5; 8 MiB — 82
+ * scavenges, mean pause 0.9–1.1 ms (at most 4.9), p50 1.91, p99 4.90–5.69 (mean 5.18), p99.9
+ * mean 9.9; 4 MiB — 158 scavenges of 0.6 ms, p99 mean 5.30 but p50 1.99. Then 6 alternated runs
+ * each of 2,000 tasks at 1 and at 64 in flight: p99 at 1 in flight 5.73 → 5.21 ms (mean), 64 in
+ * flight 1,102 → 1,114 tasks/s (no change).
+ */
+export const EXECUTOR_V8_FLAGS: readonly string[] = ["--max-semi-space-size=8"];
+
+/** The `deno run` / `deno compile` argument that sets `EXECUTOR_V8_FLAGS`. */
+export const EXECUTOR_V8_FLAGS_ARG = `--v8-flags=${EXECUTOR_V8_FLAGS.join(",")}`;
