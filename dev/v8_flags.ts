@@ -5,8 +5,8 @@
  * `deno task dev`, the `operator` and `executor` tasks, the executor's test fixture, the
  * benchmark), so that what is measured is what ships.
  *
- * The operator's, measured at 1,000 Performers created at once (operator alone against the local control plane,
- * node simulator status-only; peak RSS, CPU seconds): no flags 207 MiB, 8.5 s;
+ * The operator's, measured at 1,000 Performers created at once (operator alone against the local
+ * control plane, node simulator status-only; peak RSS, CPU seconds): no flags 207 MiB, 8.5 s;
  * `--max-semi-space-size=1` 171 MiB, 9.6 s; `--optimize-for-size` 154 MiB, 10.9 s; both 154 MiB,
  * 9.6 s. The live heap after creation was 57 MiB (45 MiB of it the code and objects loaded at
  * start), so the default young generation (up to 16 MiB semi-spaces) and V8's generous heap growth
