@@ -101,6 +101,11 @@ Deno.test({
         for (const c of [1, 16, 64]) {
           assert.match(stdout, new RegExp(`\\| ${mode}, ${c} \\| [\\d.]+ / [\\d.]+ ms \\|`));
         }
+        // Every run says how it stands against the issue's targets.
+        assert.match(
+          stdout,
+          new RegExp(`- ${mode}: p50 [+−][\\d.]+ ms over direct .* of direct's`),
+        );
       }
       assert.match(stdout, /DeployArtifact \(new image\), kubernetes → first task served: /);
       const k = r.executorKubernetes!;

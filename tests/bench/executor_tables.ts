@@ -9,7 +9,53 @@ import type { KubeExecutorResult } from "./executor_kube.ts";
 import type { ExecutorRow, ExecutorTasksResult } from "./executor_tasks.ts";
 
 /** One row of an executor table: a mode's figures at one concurrency. */
-type ModeRow = [mode: string, row: ExecutorRow];
+export type ModeRow = [mode: string, row: ExecutorRow];
+
+/** Issue 13's targets for the executor (ECDSA): over the direct path in the same run. */
+export const EXECUTOR_TARGETS = {
+  /** Executor p50 at 1 in flight at most this much above direct p50. */
+  p50OverDirectMs: 1.6,
+  /** Executor p99 at 1 in flight at most this much above direct p99. */
+  p99OverDirectMs: 3,
+  /** Executor throughput at 64 in flight at least this share of direct's. */
+  shareOfDirectAt64: 0.6,
+} as const;
+
+/**
+ * A line per mode: how its ECDSA rows stand against {@linkcode EXECUTOR_TARGETS} (rows at 1 and
+ * at 64 in flight; a figure whose row is missing is left out), so that every run says it.
+ */
+export function targetLines(rows: ModeRow[]): string[] {
+  const t = EXECUTOR_TARGETS;
+  const mark = (ok: boolean) => (ok ? "met" : "not met");
+  const ms = (x: number) => `${x >= 0 ? "+" : "−"}${Math.abs(x).toFixed(2)} ms`;
+  const modes = [...new Set(rows.map(([mode]) => mode))];
+  const lines = modes.map((mode) => {
+    const at = (c: number) => rows.find(([m, r]) => m === mode && r.concurrency === c)?.[1];
+    const parts: string[] = [];
+    const one = at(1);
+    if (one) {
+      // Compared as printed (0.01 ms), so a line never says "+1.60 ms … not met".
+      const p50 = Math.round((one.executor.p50Ms - one.direct.p50Ms) * 100) / 100;
+      const p99 = Math.round((one.executor.p99Ms - one.direct.p99Ms) * 100) / 100;
+      parts.push(
+        `p50 ${ms(p50)} over direct (target ≤ +${t.p50OverDirectMs} ms: ` +
+          `${mark(p50 <= t.p50OverDirectMs)})`,
+        `p99 ${ms(p99)} (target ≤ +${t.p99OverDirectMs} ms: ${mark(p99 <= t.p99OverDirectMs)})`,
+      );
+    }
+    const many = at(64);
+    if (many && many.direct.perS > 0) {
+      const share = many.executor.perS / many.direct.perS;
+      parts.push(
+        `64 in flight ${Math.round(share * 100)} % of direct's tasks/s (target ≥ ` +
+          `${t.shareOfDirectAt64 * 100} %: ${mark(share >= t.shareOfDirectAt64)})`,
+      );
+    }
+    return parts.length ? `- ${mode}: ${parts.join(", ")}` : "";
+  }).filter((line) => line !== "");
+  return lines.length ? ["Against issue 13's targets (ECDSA, this run):", "", ...lines] : [];
+}
 
 /**
  * The executor scenarios as Markdown: a table per curve with the docker rows, then the kubernetes
@@ -44,9 +90,12 @@ export function executorTables(
     "kubernetes: our operator and the node simulator running the performer as a process on a " +
       "loopback pod IP, direct is ExecuteTask straight to the same pod IP",
   ].filter(Boolean);
+  const ecdsa = modeRows((r) => r.rows);
   const lines = [
     "",
-    ...table("ECDSA", modeRows((r) => r.rows)),
+    ...table("ECDSA", ecdsa),
+    "",
+    ...targetLines(ecdsa),
     "",
     ...(bn254.length ? [...table("BN254", bn254), ""] : []),
     `Executor, ${tasks} tasks per row and path, an ECDSA and a BN254 AVS on one executor per ` +
