@@ -36,7 +36,8 @@ export function createExecutorMetrics(lifecycle: PerformerLifecycle): ExecutorMe
   });
   const connectionErrors = new client.Counter({
     name: "hourglass_executor_grpc_connection_errors_total",
-    help: "gRPC connections closed for the client's HTTP/2 protocol errors or abuse, by error code",
+    help:
+      "gRPC connections closed for the client's HTTP/2 protocol errors or abuse, or refused at a connection cap, by code",
     labelNames: ["code"],
     registers,
   });

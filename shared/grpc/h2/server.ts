@@ -60,13 +60,18 @@ const STREAM_WINDOW = 1 << 20;
 /** Our receive window for the connection, at most (the budgets may hold it lower). */
 const CONNECTION_WINDOW = 8 << 20;
 
-/** A connection the server closed for the client's misbehaviour (a GOAWAY with an error code). */
+/**
+ * A connection the server closed for the client's misbehaviour (a GOAWAY with an error code), or
+ * refused at a connection cap.
+ */
 export interface ConnectionErrorEvent {
   /** "ip:port" of the client. */
   peer: string;
   /**
    * The HTTP/2 error code's name, e.g. "PROTOCOL_ERROR" or "ENHANCE_YOUR_CALM"; "STALLED" for a
-   * client that read nothing of what we sent for a minute (closed without a GOAWAY).
+   * client that read nothing of what we sent for a minute (closed without a GOAWAY);
+   * "ADDRESS_CONNECTION_LIMIT" and "CONNECTION_LIMIT" for a connection closed as it was accepted,
+   * its address or the server at `maxConnectionsPerAddress` or `maxConnections`.
    */
   code: string;
   /** What was wrong, in our words (never the client's bytes). */
@@ -99,6 +104,13 @@ export interface H2GrpcServerOptions {
   writeStallTimeoutMs?: number;
   /** Connections beyond this many are closed at once (default 10,000). */
   maxConnections?: number;
+  /**
+   * Connections one client address may hold; beyond, its new ones are closed at once (default
+   * 100). A gRPC client needs one (an aggregator's channel, an `hgctl` call); the cap keeps one
+   * client that leaks or hoards connections from taking the server's `maxConnections`. Clients
+   * behind one NAT or proxy address share it.
+   */
+  maxConnectionsPerAddress?: number;
   /**
    * PING, SETTINGS, PRIORITY, unknown-type, empty DATA and empty CONTINUATION frames allowed per
    * `abuseWindowMs` (default 1000).
@@ -359,12 +371,21 @@ export function startH2GrpcServer(options: StartH2GrpcServerOptions): StartedH2G
   return { server, port, address: `${host}:${port}` };
 }
 
+/** "ip:port" of a client, IPv6 in brackets. */
+function peerOf(addr: Deno.NetAddr): string {
+  return addr.hostname.includes(":")
+    ? `[${addr.hostname}]:${addr.port}`
+    : `${addr.hostname}:${addr.port}`;
+}
+
 /** A gRPC server for unary and server-streaming methods; `addService` then `listen`. */
 export class H2GrpcServer {
   readonly #routes = new Map<string, Route>();
   readonly #options: Required<H2GrpcServerOptions>;
   readonly #budget: ServerBudget;
   readonly #connections = new Set<ServerConnection>();
+  /** Open connections per client address (the hostname, without the port). */
+  readonly #perAddress = new Map<string, number>();
   #listener?: Deno.TcpListener;
   #closing = false;
 
@@ -398,6 +419,7 @@ export class H2GrpcServer {
       handshakeTimeoutMs: options.handshakeTimeoutMs ?? 10_000,
       writeStallTimeoutMs: options.writeStallTimeoutMs ?? 60_000,
       maxConnections: options.maxConnections ?? 10_000,
+      maxConnectionsPerAddress: options.maxConnectionsPerAddress ?? 100,
       abuseWindowMs: options.abuseWindowMs ?? 10_000,
       onConnectionError: options.onConnectionError ?? (() => {}),
     };
@@ -464,10 +486,23 @@ export class H2GrpcServer {
   async #accept(listener: Deno.TcpListener): Promise<void> {
     try {
       for await (const socket of listener) {
-        if (this.#closing || this.#connections.size >= this.#options.maxConnections) {
+        if (this.#closing) {
           socket.close();
           continue;
         }
+        const addr = socket.remoteAddr as Deno.NetAddr;
+        const held = this.#perAddress.get(addr.hostname) ?? 0;
+        const refusal = this.#connections.size >= this.#options.maxConnections
+          ? ["CONNECTION_LIMIT", `the server holds ${this.#options.maxConnections} connections`]
+          : held >= this.#options.maxConnectionsPerAddress
+          ? ["ADDRESS_CONNECTION_LIMIT", `${addr.hostname} holds ${held} connections`]
+          : undefined;
+        if (refusal) {
+          socket.close();
+          this.#refused(addr, refusal[0], `${refusal[1]}, the most allowed; refused`);
+          continue;
+        }
+        this.#perAddress.set(addr.hostname, held + 1);
         socket.setNoDelay(true);
         // The kernel's keepalive probes end connections whose client vanished without a FIN,
         // which would otherwise hold an open Watch (this server sends no PINGs of its own).
@@ -477,7 +512,12 @@ export class H2GrpcServer {
           this.#routes,
           this.#options,
           this.#budget,
-          () => this.#connections.delete(conn),
+          () => {
+            this.#connections.delete(conn);
+            const left = (this.#perAddress.get(addr.hostname) ?? 1) - 1;
+            if (left > 0) this.#perAddress.set(addr.hostname, left);
+            else this.#perAddress.delete(addr.hostname);
+          },
         );
         this.#connections.add(conn);
         conn.start();
@@ -485,6 +525,13 @@ export class H2GrpcServer {
     } catch {
       // The listener was closed.
     }
+  }
+
+  /** Tells `onConnectionError` of a connection closed as it was accepted. */
+  #refused(addr: Deno.NetAddr, code: string, reason: string): void {
+    try {
+      this.#options.onConnectionError({ peer: peerOf(addr), code, reason });
+    } catch { /* a listener's failure is not the server's */ }
   }
 
   /**
@@ -608,10 +655,7 @@ class ServerConnection {
     this.#budget = budget;
     budget.reserved += DEFAULT_WINDOW;
     this.#onClose = onClose;
-    const addr = socket.remoteAddr as Deno.NetAddr;
-    this.#peer = addr.hostname.includes(":")
-      ? `[${addr.hostname}]:${addr.port}`
-      : `${addr.hostname}:${addr.port}`;
+    this.#peer = peerOf(socket.remoteAddr as Deno.NetAddr);
   }
 
   start(): void {

@@ -978,6 +978,44 @@ Deno.test("slow read: a client that never reads its answers holds ~1 MiB of ours
   assert.equal(await s.server.close(1_000), "graceful");
 });
 
+Deno.test("connection caps: one address holds at most maxConnectionsPerAddress, refusals reported, a closed one frees its place", async () => {
+  const reported: Array<{ peer: string; code: string; reason: string }> = [];
+  const s = start({ maxConnectionsPerAddress: 2, onConnectionError: (e) => reported.push(e) });
+  const client = new GrpcClient(s.address);
+  try {
+    const [a, b] = [await RawPeer.open(s.port), await RawPeer.open(s.port)];
+    await until(() => s.server.connectionCount === 2);
+    // A third from the same address: closed at once, before any frame; reported with its peer.
+    const third = await RawPeer.open(s.port, false);
+    await third.done;
+    assert.equal(third.frames.length, 0);
+    await until(() => reported.length === 1);
+    assert.equal(reported[0].code, "ADDRESS_CONNECTION_LIMIT");
+    assert.match(reported[0].peer, /^127\.0\.0\.1:\d+$/);
+    assert.match(reported[0].reason, /127\.0\.0\.1 holds 2 connections, the most allowed/);
+    assert.equal(s.server.connectionCount, 2, "the two it holds are kept");
+    // The address closes one: its next connection is served.
+    a.conn.close();
+    await until(() => s.server.connectionCount === 1);
+    assert.equal(dec((await task(client, "echo", enc("served"))).result), "served");
+    b.conn.close();
+  } finally {
+    client.close();
+    await s.server.close(1_000);
+  }
+  // The server's own cap (any address) is reported too.
+  const full = start({ maxConnections: 1, onConnectionError: (e) => reported.push(e) });
+  const only = await RawPeer.open(full.port);
+  await until(() => full.server.connectionCount === 1);
+  const refused = await RawPeer.open(full.port, false);
+  await refused.done;
+  await until(() => reported.length === 2);
+  assert.equal(reported[1].code, "CONNECTION_LIMIT");
+  assert.match(reported[1].reason, /the server holds 1 connections, the most allowed/);
+  only.conn.close();
+  await full.server.close(1_000);
+});
+
 Deno.test("hardening: handshake timeout, connection cap, empty-frame flood, HPACK bomb, long deadlines, async rejections", async () => {
   const s = start({ handshakeTimeoutMs: 150, maxConnections: 3, maxControlFramesPerWindow: 50 });
   // A connection that never sends the preface is closed after handshakeTimeoutMs.
