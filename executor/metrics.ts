@@ -13,7 +13,7 @@ export interface ExecutorMetrics {
   registry: client.Registry;
   /** Records a finished task; `avs` is a served AVS (lower case) or "unknown". */
   task(avs: string, status: string, seconds: number): void;
-  /** Counts a gRPC connection closed for the client's protocol error, by HTTP/2 error code. */
+  /** Counts a gRPC connection closed for a protocol error or abuse, or refused at a cap, by code. */
   grpcConnectionError(code: string): void;
 }
 
