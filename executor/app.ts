@@ -168,6 +168,7 @@ export async function startExecutor(
   const host = options.host ?? "0.0.0.0";
   const serverOptions = {
     onConnectionError: connectionErrorReporter({ log, count: metrics.grpcConnectionError }),
+    maxConnectionsPerAddress: config.grpcServer.maxConnectionsPerAddress,
   };
   const sharedPort = managementPort(config) === config.grpcPort;
   // Our own HTTP/2 server (shared/grpc/h2/server.ts): no node:http2 under it, so no abort on a

@@ -175,6 +175,40 @@ Deno.test(
 );
 
 Deno.test(
+  "grpcServer.maxConnectionsPerAddress: one address's connections beyond it are refused, counted and logged",
+  opts,
+  async () => {
+    const patch = (c: Record<string, unknown>) => c.grpcServer = { maxConnectionsPerAddress: 2 };
+    await withExecutor(patch, async (executor) => {
+      const taskPort = Number(executor.grpcAddress.split(":")[1]);
+      const connect = () => Deno.connect({ hostname: "127.0.0.1", port: taskPort });
+      const held = [await connect(), await connect()];
+      // The third from 127.0.0.1: closed at once, before the client sent anything.
+      const refused = await connect();
+      assert.equal(await refused.read(new Uint8Array(64)).catch(() => null), null, "closed");
+      refused.close();
+      const metrics = await (await fetch(`http://127.0.0.1:${executor.httpPort}/metrics`)).text();
+      assert.match(
+        metrics,
+        /hourglass_executor_grpc_connection_errors_total\{code="ADDRESS_CONNECTION_LIMIT"\} 1/,
+      );
+      assert.match(
+        executor.logs(),
+        /"code":"ADDRESS_CONNECTION_LIMIT","reason":"127\.0\.0\.1 holds 2 connections, the most allowed; refused"/,
+      );
+      // Once the address lets go of them, its calls are served again.
+      for (const conn of held) conn.close();
+      const client = executorClient(executor.grpcAddress);
+      try {
+        const result = await client.submit(task({ text: "after" }));
+        assert.equal(hello(result).output, "AFTER");
+      } finally {
+        client.close();
+      }
+    });
+  },
+);
+Deno.test(
   "a task longer than 30 s succeeds when its deadline allows (no retry wrapper)",
   opts,
   async () => {

@@ -352,6 +352,17 @@ export const StorageConfig = z.strictObject({
   }),
 });
 
+/** Limits of the executor's gRPC servers (task and management ports). */
+export const GrpcServerConfig = z.strictObject({
+  maxConnectionsPerAddress: z.int().min(1).max(10_000).default(100).meta({
+    description: "Connections one client address may hold on each gRPC port; beyond, its new " +
+      "connections are closed at once and counted in " +
+      'hourglass_executor_grpc_connection_errors_total{code="ADDRESS_CONNECTION_LIMIT"}. A ' +
+      "gRPC client needs one (an aggregator's channel, an hgctl call); raise it when many " +
+      "clients reach the executor from one NAT or proxy address.",
+  }),
+});
+
 /** The whole executor config. */
 export const ExecutorConfig = z.strictObject({
   grpcPort: port.default(9090).meta({
@@ -379,6 +390,9 @@ export const ExecutorConfig = z.strictObject({
   kubernetes: KubernetesConfig.optional(),
   docker: DockerConfig.prefault({}).meta({
     description: "The Docker Engine API, for docker mode.",
+  }),
+  grpcServer: GrpcServerConfig.prefault({}).meta({
+    description: "Limits of the task and management gRPC servers.",
   }),
   storage: StorageConfig.prefault({}).meta({
     description: "The executor's store: processed task ids and the last deployed image per AVS.",

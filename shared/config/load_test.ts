@@ -150,6 +150,18 @@ Deno.test("defaults: docker mode, one server port, embedded store, durations in 
   assert.equal(config.storage.retention, 168 * 3_600_000);
   assert.equal(config.shutdown.drainTimeout, 30_000);
   assert.equal(config.managementAuth.enabled, true);
+  assert.equal(config.grpcServer.maxConnectionsPerAddress, 100);
+});
+
+Deno.test("grpcServer.maxConnectionsPerAddress: set, and refused out of range by its path", () => {
+  const doc = { ...base(), grpcServer: { maxConnectionsPerAddress: 500 } };
+  assert.equal(
+    parseExecutorConfig(YAML.stringify(doc)).config.grpcServer.maxConnectionsPerAddress,
+    500,
+  );
+  const [zero] = problems({ ...base(), grpcServer: { maxConnectionsPerAddress: 0 } });
+  assert.match(zero, /^grpcServer\.maxConnectionsPerAddress: /);
+  assert.match(zero, />=\s*1|at least 1|too small/i);
 });
 
 Deno.test("a missing field is named by its path", () => {
