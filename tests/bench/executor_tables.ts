@@ -35,7 +35,7 @@ export function targetLines(rows: ModeRow[]): string[] {
     const parts: string[] = [];
     const one = at(1);
     if (one) {
-      // Compared as printed (0.01 ms), so a line never says "+1.60 ms … not met".
+      // Compared as printed (0.01 ms, whole percents), so a line never says "+1.60 ms … not met".
       const p50 = Math.round((one.executor.p50Ms - one.direct.p50Ms) * 100) / 100;
       const p99 = Math.round((one.executor.p99Ms - one.direct.p99Ms) * 100) / 100;
       parts.push(
@@ -46,10 +46,10 @@ export function targetLines(rows: ModeRow[]): string[] {
     }
     const many = at(64);
     if (many && many.direct.perS > 0) {
-      const share = many.executor.perS / many.direct.perS;
+      const percent = Math.round((many.executor.perS / many.direct.perS) * 100);
       parts.push(
-        `64 in flight ${Math.round(share * 100)} % of direct's tasks/s (target ≥ ` +
-          `${t.shareOfDirectAt64 * 100} %: ${mark(share >= t.shareOfDirectAt64)})`,
+        `64 in flight ${percent} % of direct's tasks/s (target ≥ ` +
+          `${t.shareOfDirectAt64 * 100} %: ${mark(percent >= t.shareOfDirectAt64 * 100)})`,
       );
     }
     return parts.length ? `- ${mode}: ${parts.join(", ")}` : "";
