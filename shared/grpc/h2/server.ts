@@ -371,6 +371,16 @@ export function startH2GrpcServer(options: StartH2GrpcServerOptions): StartedH2G
   return { server, port, address: `${host}:${port}` };
 }
 
+/** Tells `onConnectionError` of a closed or refused connection; a listener's failure is its own. */
+function reportConnection(
+  options: Required<H2GrpcServerOptions>,
+  event: ConnectionErrorEvent,
+): void {
+  try {
+    options.onConnectionError(event);
+  } catch { /* not the connection's or the server's failure */ }
+}
+
 /** "ip:port" of a client, IPv6 in brackets. */
 function peerOf(addr: Deno.NetAddr): string {
   return addr.hostname.includes(":")
@@ -492,14 +502,10 @@ export class H2GrpcServer {
         }
         const addr = socket.remoteAddr as Deno.NetAddr;
         const held = this.#perAddress.get(addr.hostname) ?? 0;
-        const refusal = this.#connections.size >= this.#options.maxConnections
-          ? ["CONNECTION_LIMIT", `the server holds ${this.#options.maxConnections} connections`]
-          : held >= this.#options.maxConnectionsPerAddress
-          ? ["ADDRESS_CONNECTION_LIMIT", `${addr.hostname} holds ${held} connections`]
-          : undefined;
+        const refusal = this.#refusal(addr.hostname, held);
         if (refusal) {
           socket.close();
-          this.#refused(addr, refusal[0], `${refusal[1]}, the most allowed; refused`);
+          reportConnection(this.#options, { peer: peerOf(addr), ...refusal });
           continue;
         }
         this.#perAddress.set(addr.hostname, held + 1);
@@ -527,11 +533,22 @@ export class H2GrpcServer {
     }
   }
 
-  /** Tells `onConnectionError` of a connection closed as it was accepted. */
-  #refused(addr: Deno.NetAddr, code: string, reason: string): void {
-    try {
-      this.#options.onConnectionError({ peer: peerOf(addr), code, reason });
-    } catch { /* a listener's failure is not the server's */ }
+  /** Why a new connection from `hostname`, which holds `held`, is refused; undefined: it is not. */
+  #refusal(hostname: string, held: number): { code: string; reason: string } | undefined {
+    const { maxConnections, maxConnectionsPerAddress } = this.#options;
+    if (this.#connections.size >= maxConnections) {
+      return {
+        code: "CONNECTION_LIMIT",
+        reason: `the server holds ${maxConnections} connections, the most allowed; refused`,
+      };
+    }
+    if (held >= maxConnectionsPerAddress) {
+      return {
+        code: "ADDRESS_CONNECTION_LIMIT",
+        reason: `${hostname} holds ${held} connections, the most allowed; refused`,
+      };
+    }
+    return undefined;
   }
 
   /**
@@ -936,9 +953,7 @@ class ServerConnection {
 
   /** Tells `onConnectionError` why this connection is being closed. */
   #report(code: string, reason: string): void {
-    try {
-      this.#options.onConnectionError({ peer: this.#peer, code, reason });
-    } catch { /* a listener's failure is not the connection's */ }
+    reportConnection(this.#options, { peer: this.#peer, code, reason });
   }
 
   /** A connection error: GOAWAY with `code`, then close. */
