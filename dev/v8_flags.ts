@@ -41,7 +41,7 @@ export const OPERATOR_V8_FLAGS_ARG = `--v8-flags=${OPERATOR_V8_FLAGS.join(",")}`
 export const OPERATOR_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: "2" };
 
 /**
- * V8 flags of the executor: a young generation of at most 8 MiB semi-spaces instead of V8's 16.
+ * V8 flags of the executor. A young generation of at most 8 MiB semi-spaces instead of V8's 16.
  * A task allocates about 110 KiB (HTTP/2, protobuf, hex and keccak buffers), so with the default
  * the executor scavenged every ~150 tasks, and a scavenge of the larger young generation paused
  * it 2.2–2.5 ms on average (up to 11 ms): the tasks it landed on made the p99. Measured with the
@@ -52,8 +52,22 @@ export const OPERATOR_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX
  * mean 9.9; 4 MiB — 158 scavenges of 0.6 ms, p99 mean 5.30 but p50 1.99. Then 6 alternated runs
  * each of 2,000 tasks at 1 and at 64 in flight: p99 at 1 in flight 5.73 → 5.21 ms (mean), 64 in
  * flight 1,102 → 1,114 tasks/s (no change).
+ *
+ * And no Liftoff: V8 compiles WebAssembly with its baseline compiler first and moves hot functions
+ * to TurboFan as they run, but libsecp256k1 (`tiny-secp256k1`, the three ECDSA operations of every
+ * task) stays measurably slower that way even after 12,000 operations: sign 121–130 µs, recover
+ * 275–306 µs with the default tiering, 105–107 and 230–240 µs with `--no-liftoff` (every function
+ * compiled by TurboFan up front); `--no-wasm-dynamic-tiering` does not do it. In process
+ * (`tests/bench/task_path.ts`, 3,000 tasks, two alternated runs each) `executeSubmission` ran
+ * 1,359 and 1,424 → 1,533 and 1,532 ECDSA tasks/s at 64 in flight, p50 at 1 in flight 1.16 and
+ * 1.04 → 1.11 and 0.94 ms. BN254 (mcl-wasm) is unchanged (sign 239 µs, verify 3.1–3.2 ms either
+ * way). The price is at start: compiling mcl-wasm up front takes ~200 ms more (loading the BN254
+ * module 75–100 → 284–315 ms); resident memory is the same (88–91 MiB after loading both).
+ * Through gRPC (docker mode, hello on Podman, six alternated pairs of 2,000 tasks) the gain is
+ * about the size of the shared machine's drift: p50 at 1 in flight 0.07 ms lower and 64 in flight
+ * 2 % higher on average, pair by pair between −0.37 and +0.27 ms, −77 and +116 tasks/s.
  */
-export const EXECUTOR_V8_FLAGS: readonly string[] = ["--max-semi-space-size=8"];
+export const EXECUTOR_V8_FLAGS: readonly string[] = ["--max-semi-space-size=8", "--no-liftoff"];
 
 /** The `deno run` / `deno compile` argument that sets `EXECUTOR_V8_FLAGS`. */
 export const EXECUTOR_V8_FLAGS_ARG = `--v8-flags=${EXECUTOR_V8_FLAGS.join(",")}`;
