@@ -99,7 +99,13 @@ Deno.test({
       }
       for (const mode of ["docker", "kubernetes"]) {
         for (const c of [1, 16, 64]) {
-          assert.match(stdout, new RegExp(`\\| ${mode}, ${c} \\| [\\d.]+ / [\\d.]+ ms \\|`));
+          // Direct p50 / p99, executor p50 / p99, both tasks/s, the executor's CPU per task.
+          assert.match(
+            stdout,
+            new RegExp(
+              `\\| ${mode}, ${c} \\| [\\d.]+ / [\\d.]+ ms \\| [\\d.]+ / [\\d.]+ ms \\| \\d+ \\| \\d+ \\| [\\d.]+ ms \\|`,
+            ),
+          );
         }
         // Every run says how it stands against the issue's targets.
         assert.match(
@@ -120,6 +126,14 @@ Deno.test({
                 assert.ok(Number.isFinite(v) && v > 0, JSON.stringify(row));
               }
               assert.ok(path.p50Ms <= path.p99Ms, JSON.stringify(row));
+              // The executor's CPU per task, from /proc: a number (0.01 ms steps; /proc counts
+              // 10 ms ticks, so a --quick block may read 0); none for the direct path.
+              if (path === row.executor) {
+                assert.ok(
+                  Number.isFinite(path.cpuMsPerCall) && path.cpuMsPerCall! >= 0,
+                  JSON.stringify(row),
+                );
+              } else assert.equal(path.cpuMsPerCall, undefined);
               // Failed calls are counted, and most calls were answered.
               assert.ok(
                 Number.isInteger(path.errors) && path.errors < result.tasks / 2,

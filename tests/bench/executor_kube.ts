@@ -104,6 +104,7 @@ export async function runKubeExecutorTasks(
               direct,
               tasks,
               submission: () => benchSubmission(avs, operator.ecdsa.address, key),
+              executorPid: executor.pid,
             });
           } finally {
             direct.close();

@@ -68,11 +68,12 @@ export function executorTables(
 ): string[] {
   if (!docker && !kube) return [];
   const table = (curve: string, rows: ModeRow[]) => [
-    `| SubmitTask ${curve}, mode, in flight | direct p50 / p99 | executor p50 / p99 | direct tasks/s | executor tasks/s | failed calls, direct / executor |`,
-    "| --- | --- | --- | --- | --- | --- |",
+    `| SubmitTask ${curve}, mode, in flight | direct p50 / p99 | executor p50 / p99 | direct tasks/s | executor tasks/s | executor CPU per task | failed calls, direct / executor |`,
+    "| --- | --- | --- | --- | --- | --- | --- |",
     ...rows.map(([mode, x]) =>
       `| ${mode}, ${x.concurrency} | ${x.direct.p50Ms} / ${x.direct.p99Ms} ms | ` +
       `${x.executor.p50Ms} / ${x.executor.p99Ms} ms | ${x.direct.perS} | ${x.executor.perS} | ` +
+      `${x.executor.cpuMsPerCall === undefined ? "–" : `${x.executor.cpuMsPerCall} ms`} | ` +
       `${x.direct.errors ?? 0} / ${x.executor.errors ?? 0} |`
     ),
   ];

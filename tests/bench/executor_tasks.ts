@@ -51,6 +51,12 @@ export interface PathFigures {
   perS: number;
   /** Calls that failed (gRPC error): counted and shown, not retried, not in the latencies. */
   errors: number;
+  /**
+   * CPU time (user + system, every thread; /proc) of the process behind the path per call, over
+   * its blocks only: the executor's own cost of a task, which moves far less with the shared
+   * machine's speed than its latencies and throughput do. Only where the process is known.
+   */
+  cpuMsPerCall?: number;
 }
 
 /** One concurrency level: both paths. */
@@ -164,6 +170,7 @@ export async function runExecutorTasks(
         direct,
         tasks,
         submission: () => benchSubmission(avsAddress, operator.ecdsa.address, key),
+        executorPid: executor.pid,
       });
     };
     const rows = await rowsOf(EXECUTOR_AVS, AGGREGATOR_KEY);
@@ -258,6 +265,8 @@ export async function pathRows(
     direct: ReturnType<typeof directClient>;
     tasks: TaskSubmitter;
     submission: () => ReturnType<typeof signedSubmission>;
+    /** The executor's process, for its CPU time per task. */
+    executorPid: number;
   },
 ): Promise<ExecutorRow[]> {
   const callDirect = () => paths.direct.call(BENCH_PAYLOAD);
@@ -277,6 +286,7 @@ export async function pathRows(
       c,
       () => callDirect(),
       (i) => paths.tasks.submit(signed[i]),
+      async () => (await processUsage(paths.executorPid)).cpuSeconds,
     );
     rows.push({ concurrency: c, direct: d, executor: e });
   }
@@ -295,12 +305,15 @@ const MAX_BLOCKS = 10;
  * its blocks' time. This 2-core machine's background load varies over seconds (the executor's
  * p99 at 1 in flight ranged 5.5–9.4 ms over runs of the same code): with the paths one after the
  * other, a slow stretch landed in one path's figures only. Alternating, both see the same machine.
+ * With `cpuSecondsOfB` (a process's CPU seconds so far), B's figures carry that process's CPU
+ * time per call, summed over B's blocks.
  */
 export async function measureInterleaved(
   count: number,
   concurrency: number,
   callA: (i: number) => Promise<unknown>,
   callB: (i: number) => Promise<unknown>,
+  cpuSecondsOfB?: () => Promise<number>,
 ): Promise<[PathFigures, PathFigures]> {
   const blocks = Math.max(
     1,
@@ -312,7 +325,11 @@ export async function measureInterleaved(
     const from = Math.floor((count * k) / blocks);
     const size = Math.floor((count * (k + 1)) / blocks) - from;
     await runCalls(a, size, concurrency, (i) => callA(from + i));
+    const cpuBefore = await cpuSecondsOfB?.();
     await runCalls(b, size, concurrency, (i) => callB(from + i));
+    if (cpuSecondsOfB && cpuBefore !== undefined) {
+      b.cpuSeconds = (b.cpuSeconds ?? 0) + (await cpuSecondsOfB()) - cpuBefore;
+    }
   }
   return [figuresOf(a, count), figuresOf(b, count)];
 }
@@ -322,6 +339,8 @@ interface PathRun {
   samples: number[];
   errors: string[];
   seconds: number;
+  /** CPU seconds of the process behind the path during its blocks, when measured. */
+  cpuSeconds?: number;
 }
 
 function emptyRun(): PathRun {
@@ -365,6 +384,9 @@ function figuresOf(run: PathRun, count: number): PathFigures {
     p99Ms: round(percentile(run.samples, 99)),
     perS: round(run.samples.length / run.seconds, 0),
     errors: run.errors.length,
+    ...(run.cpuSeconds === undefined ? {} : {
+      cpuMsPerCall: round((run.cpuSeconds * 1000) / (run.samples.length + run.errors.length), 2),
+    }),
   };
 }
 
