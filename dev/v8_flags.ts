@@ -63,9 +63,11 @@ export const OPERATOR_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX
  * 1.04 → 1.11 and 0.94 ms. BN254 (mcl-wasm) is unchanged (sign 239 µs, verify 3.1–3.2 ms either
  * way). The price is at start: compiling mcl-wasm up front takes ~200 ms more (loading the BN254
  * module 75–100 → 284–315 ms); resident memory is the same (88–91 MiB after loading both).
- * Through gRPC (docker mode, hello on Podman, six alternated pairs of 2,000 tasks) the gain is
- * about the size of the shared machine's drift: p50 at 1 in flight 0.07 ms lower and 64 in flight
- * 2 % higher on average, pair by pair between −0.37 and +0.27 ms, −77 and +116 tasks/s.
+ * Through gRPC (docker mode, hello on Podman, alternated pairs of 2,000 ECDSA tasks) the
+ * executor's CPU per task (its process, /proc) fell 1.09 → 0.96 ms at 64 in flight and 1.99 →
+ * 1.83 ms at 1 in flight (means of three pairs); its latency and throughput moved by about the
+ * shared machine's drift: over six pairs p50 at 1 in flight 0.07 ms lower and 64 in flight 2 %
+ * higher on average, pair by pair between −0.37 and +0.27 ms, −77 and +116 tasks/s.
  */
 export const EXECUTOR_V8_FLAGS: readonly string[] = ["--max-semi-space-size=8", "--no-liftoff"];
 
