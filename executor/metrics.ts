@@ -13,7 +13,7 @@ export interface ExecutorMetrics {
   registry: client.Registry;
   /** Records a finished task; `avs` is a served AVS (lower case) or "unknown". */
   task(avs: string, status: string, seconds: number): void;
-  /** Counts a gRPC connection closed for a protocol error or abuse, or refused at a cap, by code. */
+  /** Counts a gRPC connection closed (protocol error, abuse, no keepalive answer) or refused at a cap. */
   grpcConnectionError(code: string): void;
 }
 

@@ -1,7 +1,7 @@
 /**
  * What the executor does when its gRPC server closes a connection for the client's protocol
- * error or abuse, or refuses one at a connection cap (shared/grpc/h2/server.ts
- * `onConnectionError`): every one is counted in
+ * error or abuse or an unanswered keepalive PING, or refuses one at a connection cap
+ * (shared/grpc/h2/server.ts `onConnectionError`): every one is counted in
  * `hourglass_executor_grpc_connection_errors_total{code}`, and logged at warn level — at most one
  * line per `intervalMs` (default 1 s), the next line saying how many were left out, so a client
  * that opens bad connections in a loop cannot flood the log.
@@ -40,7 +40,7 @@ export function connectionErrorReporter(
     lastLogged = t;
     deps.log(
       "warn",
-      "gRPC connection closed: a protocol error, an abuse limit or a connection cap",
+      "gRPC connection closed: a protocol error, an abuse limit, a connection cap or no keepalive answer",
       {
         peer: event.peer,
         code: event.code,

@@ -11,7 +11,8 @@
  * below; responses wait for the peer's windows), client
  * GOAWAY (open calls finish, then the socket closes), protocol errors (GOAWAY with the code),
  * and limits: concurrent streams (REFUSED_STREAM beyond), client resets and pings per window
- * (ENHANCE_YOUR_CALM), header block and header list size, message size, idle time.
+ * (ENHANCE_YOUR_CALM), header block and header list size, message size, idle time; keepalive
+ * PINGs to a silent client while streams are open (closed when it answers none).
  * Frames produced in one turn go out in one socket write.
  *
  * Memory: request bytes buffered (incomplete requests) plus the connection credit the client
@@ -71,7 +72,8 @@ export interface ConnectionErrorEvent {
    * The HTTP/2 error code's name, e.g. "PROTOCOL_ERROR" or "ENHANCE_YOUR_CALM"; "STALLED" for a
    * client that read nothing of what we sent for a minute (closed without a GOAWAY);
    * "ADDRESS_CONNECTION_LIMIT" and "CONNECTION_LIMIT" for a connection closed as it was accepted,
-   * its address or the server at `maxConnectionsPerAddress` or `maxConnections`.
+   * its address or the server at `maxConnectionsPerAddress` or `maxConnections`;
+   * "KEEPALIVE_TIMEOUT" for a client with open streams that answered no keepalive PING.
    */
   code: string;
   /** What was wrong, in our words (never the client's bytes). */
@@ -93,6 +95,18 @@ export interface H2GrpcServerOptions {
   maxHeaderListBytes?: number;
   /** Close a connection without open streams after this long (default 5 min). */
   idleTimeoutMs?: number;
+  /**
+   * While a connection has open streams and its client has sent nothing for this long, PING it
+   * (default 2 min). A server-streaming call (a health Watch) on a connection whose client
+   * vanished without a FIN would otherwise stay open until the kernel's TCP keepalive gives up,
+   * two hours and more by default. grpc-go's server keepalive (Time, Timeout) does the same.
+   */
+  keepaliveIntervalMs?: number;
+  /**
+   * Close the connection when nothing at all comes back within this long of such a PING
+   * (default 20 s; `code` KEEPALIVE_TIMEOUT, no GOAWAY: nobody is reading it).
+   */
+  keepaliveTimeoutMs?: number;
   /** Client resets (and refused streams) allowed per `abuseWindowMs` (default 1000). */
   maxResetsPerWindow?: number;
   /** Close a connection without the preface and SETTINGS after this long (default 10 s). */
@@ -295,6 +309,9 @@ const MAX_QUEUED_STREAM_BYTES = 1 << 20;
 /** The PING of a graceful shutdown's first step, and how long its answer may take. */
 const SHUTDOWN_PING = new TextEncoder().encode("shutdown");
 const SHUTDOWN_PING_TIMEOUT_MS = 1_000;
+
+/** The payload of a keepalive PING (see `keepaliveIntervalMs`). */
+const KEEPALIVE_PING = new TextEncoder().encode("keepaliv");
 /** The longest delay setTimeout takes. */
 const MAX_TIMER_MS = 0x7fff_ffff;
 /** After close, how long queued frames get to be written before the socket is closed anyway. */
@@ -424,6 +441,8 @@ export class H2GrpcServer {
       maxConcurrentStreams: options.maxConcurrentStreams ?? 1000,
       maxHeaderListBytes: options.maxHeaderListBytes ?? 16 * 1024,
       idleTimeoutMs: options.idleTimeoutMs ?? 5 * 60_000,
+      keepaliveIntervalMs: options.keepaliveIntervalMs ?? 2 * 60_000,
+      keepaliveTimeoutMs: options.keepaliveTimeoutMs ?? 20_000,
       maxResetsPerWindow: options.maxResetsPerWindow ?? 1000,
       maxControlFramesPerWindow: options.maxControlFramesPerWindow ?? 1000,
       handshakeTimeoutMs: options.handshakeTimeoutMs ?? 10_000,
@@ -510,8 +529,9 @@ export class H2GrpcServer {
         }
         this.#perAddress.set(addr.hostname, held + 1);
         socket.setNoDelay(true);
-        // The kernel's keepalive probes end connections whose client vanished without a FIN,
-        // which would otherwise hold an open Watch (this server sends no PINGs of its own).
+        // The kernel's keepalive probes end connections whose client vanished without a FIN;
+        // while streams are open, the server's own PINGs find such a client sooner
+        // (keepaliveIntervalMs).
         socket.setKeepAlive(true);
         const conn = new ServerConnection(
           socket,
@@ -652,6 +672,11 @@ class ServerConnection {
   #lastWrite = Date.now();
   #stallTimer?: ReturnType<typeof setTimeout>;
   #idleTimer?: ReturnType<typeof setTimeout>;
+  /** When the client's bytes last arrived (performance.now(); keepalive counts from it). */
+  #lastRead = performance.now();
+  #keepaliveTimer?: ReturnType<typeof setTimeout>;
+  /** When the unanswered keepalive PING went out, while one is out. */
+  #keepalivePingAt?: number;
   #handshakeTimer?: ReturnType<typeof setTimeout>;
   #shutdownTimer?: ReturnType<typeof setTimeout>;
   #resets = 0;
@@ -691,6 +716,10 @@ class ServerConnection {
     );
     this.replenish();
     this.#armIdle();
+    this.#keepaliveTimer = setTimeout(
+      () => this.#checkKeepalive(),
+      this.#options.keepaliveIntervalMs,
+    );
     this.#handshakeTimer = setTimeout(() => {
       if (!this.#sawSettings) this.#fatal(ErrorCode.PROTOCOL_ERROR, "No SETTINGS in time");
     }, this.#options.handshakeTimeoutMs);
@@ -902,6 +931,42 @@ class ServerConnection {
     this.#teardown();
   }
 
+  /**
+   * Runs every `keepaliveIntervalMs` (sooner while a PING is out): PINGs a client that has open
+   * streams and sent nothing for the interval, and closes the connection when nothing came back
+   * within `keepaliveTimeoutMs` of the PING. Any frame counts as an answer, as in grpc-go. A
+   * backlogged connection is left to the write-stall check (we are not reading it then).
+   */
+  #checkKeepalive(): void {
+    this.#keepaliveTimer = undefined;
+    if (this.#closed) return;
+    const { keepaliveIntervalMs: interval, keepaliveTimeoutMs: timeout } = this.#options;
+    const now = performance.now();
+    if (this.#keepalivePingAt !== undefined) {
+      if (this.#lastRead < this.#keepalivePingAt) {
+        this.#report(
+          "KEEPALIVE_TIMEOUT",
+          `The client sent nothing for ${timeout} ms after a keepalive PING, with ` +
+            `${this.#streams.size} open stream(s)`,
+        );
+        this.#teardown();
+        return;
+      }
+      this.#keepalivePingAt = undefined;
+    }
+    const quiet = now - this.#lastRead;
+    let next = interval;
+    if (this.#streams.size > 0 && !this.#backlogged) {
+      if (quiet >= interval) {
+        this.#keepalivePingAt = now;
+        this.#queue(encodeFrame(FrameType.PING, 0, 0, KEEPALIVE_PING));
+        this.#flush();
+        next = timeout;
+      } else next = interval - quiet;
+    }
+    this.#keepaliveTimer = setTimeout(() => this.#checkKeepalive(), next);
+  }
+
   /** True while the client is not reading what we send (see OUTPUT_HIGH_WATER). */
   get #backlogged(): boolean {
     return this.#unwritten >= OUTPUT_HIGH_WATER;
@@ -922,6 +987,7 @@ class ServerConnection {
         }
         const n = await this.#socket.read(buffer);
         if (n === null || this.#closed) break;
+        this.#lastRead = performance.now();
         let chunk = buffer.subarray(0, n);
         if (preface < PREFACE.length) {
           const take = Math.min(PREFACE.length - preface, chunk.length);
@@ -1683,6 +1749,7 @@ class ServerConnection {
     this.#drained?.resolve();
     clearTimeout(this.#stallTimer);
     if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer);
+    clearTimeout(this.#keepaliveTimer);
     clearTimeout(this.#handshakeTimer);
     clearTimeout(this.#shutdownTimer);
     for (const stream of [...this.#streams.values()]) {

@@ -609,6 +609,51 @@ Deno.test("PING and SETTINGS are acknowledged", async () => {
   assert.equal(await s.server.close(1_000), "graceful");
 });
 
+Deno.test("keepalive: a client silent on an open stream is PINGed; no answer closes it (reported, call cancelled); an answer keeps it; no PINGs without streams", async () => {
+  const errors: Array<{ peer: string; code: string; reason: string }> = [];
+  const s = start({
+    keepaliveIntervalMs: 150,
+    keepaliveTimeoutMs: 150,
+    onConnectionError: (e) => errors.push(e),
+  });
+  const pings = (peer: RawPeer) =>
+    peer.frames.filter((f) => f.type === FrameType.PING && !(f.flags & Flag.ACK));
+  // A client that never answers: one PING after the interval, then the connection is gone.
+  const silent = await RawPeer.open(s.port);
+  const opened = Date.now();
+  await silent.send(...silent.request(1, execute().path, taskBytes("hang")));
+  await silent.done;
+  const closedAfter = Date.now() - opened;
+  assert.equal(pings(silent).length, 1);
+  assert.equal(pings(silent)[0].payload.length, 8);
+  assert.ok(closedAfter >= 250, `closed after ${closedAfter} ms, before interval + timeout`);
+  await until(() => s.calls.cancelled.includes("hang"));
+  assert.equal(errors.length, 1);
+  assert.equal(errors[0].code, "KEEPALIVE_TIMEOUT");
+  assert.match(errors[0].reason, /keepalive PING, with 1 open stream/);
+  // A client that answers every PING keeps its stream past several intervals; its call ends OK.
+  const alive = await RawPeer.open(s.port);
+  await alive.send(...alive.request(1, execute().path, taskBytes("sleep:800")));
+  let answered = 0;
+  while (alive.status(1) === undefined && !alive.eof) {
+    for (const ping of pings(alive).slice(answered)) {
+      await alive.send(encodeFrame(FrameType.PING, Flag.ACK, 0, ping.payload));
+      answered++;
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  assert.equal(alive.status(1), "0");
+  assert.ok(answered >= 2, `${answered} PINGs in 800 ms at a 150 ms interval`);
+  // Without open streams: no PINGs (the idle timeout owns that case).
+  const idle = await RawPeer.open(s.port);
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(pings(idle).length, 0);
+  assert.equal(errors.length, 1);
+  await alive.close();
+  await idle.close();
+  assert.equal(await s.server.close(1_000), "graceful");
+});
+
 Deno.test("close(): GOAWAY, in-flight calls finish (graceful) or are cancelled (forced)", async () => {
   const s = start();
   const client = new GrpcClient(s.address);
