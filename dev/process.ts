@@ -123,12 +123,52 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/** Returns a free TCP port on 127.0.0.1. */
+/** Lowest port {@linkcode freePort} hands out. */
+const FREE_PORT_FLOOR = 10_000;
+/** Ports this process handed out, so that it never hands out one twice. */
+const handedOut = new Set<number>();
+
+/**
+ * A free TCP port on 127.0.0.1, for a process started next to listen on (the executor, etcd,
+ * kube-apiserver…). Chosen below the kernel's ephemeral range: between this check and that
+ * process's bind, a port of the ephemeral range can be taken by any outgoing connection on the
+ * machine — an executor test failed with "Address already in use" that way — while ports below it
+ * are only ever taken by a listener. Never the same port twice in one process.
+ */
 export function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
+  const ceiling = ephemeralPortFloor() - 1;
+  for (let attempt = 0; attempt < 200 && ceiling > FREE_PORT_FLOOR; attempt++) {
+    const port = FREE_PORT_FLOOR + Math.floor(Math.random() * (ceiling - FREE_PORT_FLOOR + 1));
+    if (handedOut.has(port)) continue;
+    try {
+      Deno.listen({ hostname: "127.0.0.1", port }).close();
+    } catch {
+      continue; // taken
+    }
+    handedOut.add(port);
+    return port;
+  }
+  // No room below the ephemeral range (an unusual ip_local_port_range): let the kernel choose.
+  for (;;) {
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = (listener.addr as Deno.NetAddr).port;
+    listener.close();
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+}
+
+/** The first port of the kernel's ephemeral range (Linux's default 32768 when unreadable). */
+export function ephemeralPortFloor(): number {
+  try {
+    const range = Deno.readTextFileSync("/proc/sys/net/ipv4/ip_local_port_range");
+    const low = Number(range.trim().split(/\s+/)[0]);
+    return Number.isInteger(low) && low > 0 ? low : 32_768;
+  } catch {
+    return 32_768;
+  }
 }
 
 /** Last `lines` lines of a log file, for error messages. */
