@@ -13,7 +13,7 @@ export interface ExecutorMetrics {
   registry: client.Registry;
   /** Records a finished task; `avs` is a served AVS (lower case) or "unknown". */
   task(avs: string, status: string, seconds: number): void;
-  /** Counts a gRPC connection closed (protocol error, abuse, no keepalive answer) or refused at a cap. */
+  /** Counts a gRPC connection closed (protocol error, abuse, no keepalive answer) or refused. */
   grpcConnectionError(code: string): void;
 }
 
@@ -37,7 +37,7 @@ export function createExecutorMetrics(lifecycle: PerformerLifecycle): ExecutorMe
   const connectionErrors = new client.Counter({
     name: "hourglass_executor_grpc_connection_errors_total",
     help:
-      "gRPC connections closed for the client's HTTP/2 protocol errors or abuse, or refused at a connection cap, by code",
+      "gRPC connections closed for the client's HTTP/2 protocol errors, abuse or unanswered keepalive PINGs, or refused at a connection cap, by code",
     labelNames: ["code"],
     registers,
   });
