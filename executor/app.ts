@@ -233,10 +233,27 @@ export async function startExecutor(
       });
       await endpoints.shutdown();
       chain?.stop();
+      // Outcomes wait to share a claim's commit (processed_tasks.ts); the last ones go now.
+      // Bounded: a failing store fails them at once, and one never answering must not hold
+      // the stop (the ids then read "running", as after a crash).
+      await settleWithin(taskDeps.processed.flush(), STORE_FLUSH_MS);
       store.close();
       log("info", "executor stopped");
     },
   };
+}
+
+/** Longest the stop waits for the store's last writes. */
+const STORE_FLUSH_MS = 2_000;
+
+/** Waits for `pending` to settle (either way), at most `ms`. */
+async function settleWithin(pending: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    pending.catch(() => {}),
+    new Promise((resolve) => timer = setTimeout(resolve, ms)),
+  ]);
+  clearTimeout(timer);
 }
 
 function resolvePath(baseDir: string, path: string): string {

@@ -231,7 +231,9 @@ const BOOKKEEPING_MS = 1_000;
  * the write fails on the path, which already did not change the answer. A store that became
  * unusable still fails the next task's claim with UNAVAILABLE, and shows on `/readyz`, since
  * the write still goes through StoreHealth. Saved: one store commit per task (0.3–6 ms
- * measured, more under load) off the latency. A release stays on the path (see `runClaimed`).
+ * measured, more under load) off the latency; the store then holds the outcome back to share the
+ * next claim's commit (processed_tasks.ts, WriteQueue). A release stays on the path (see
+ * `runClaimed`).
  */
 async function record(
   deps: TaskDeps,

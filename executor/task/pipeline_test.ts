@@ -60,7 +60,12 @@ async function setup(overrides: Partial<AvsTaskSettings> = {}, runTask?: RunTask
       return Promise.resolve(enc.encode(new TextDecoder().decode(task.payload).toUpperCase()));
     }),
   };
-  return { deps, calls, processed: { ...processed, close: () => kv.close() } };
+  // Outcomes not yet committed (deferred) go out before the store closes, as the executor's stop does.
+  const close = async () => {
+    await processed.flush();
+    kv.close();
+  };
+  return { deps, calls, processed: { ...processed, close } };
 }
 
 const signal = new AbortController().signal;
@@ -121,7 +126,7 @@ Deno.test("a signed task runs once and comes back signed by the operator", async
   });
   assert.equal(recoverAddress(auth, result.authSignature), operatorKey.address);
   assert.equal(await processed.state(t.taskId), "done");
-  processed.close();
+  await processed.close();
 });
 
 Deno.test("BN254: an aggregator's BLS signature is accepted and results are BLS-signed", async () => {
@@ -143,7 +148,7 @@ Deno.test("BN254: an aggregator's BLS signature is accepted and results are BLS-
     resultSignature: result.resultSignature,
   });
   assert.ok(verifyBn254Standard(auth, result.authSignature, blsOperator.publicKey), "auth");
-  processed.close();
+  await processed.close();
 });
 
 Deno.test("authorize (chain mode) decides before any claim, and its curve signs the result", async () => {
@@ -165,7 +170,7 @@ Deno.test("authorize (chain mode) decides before any claim, and its curve signs 
   assert.equal(await processed.state(refused.taskId), undefined, "not claimed");
   assert.deepEqual(seen, [t.taskId, refused.taskId]);
   assert.deepEqual(calls, [t.taskId]);
-  processed.close();
+  await processed.close();
 });
 
 Deno.test("a duplicate task id is refused, even when both arrive at once", async () => {
@@ -183,7 +188,7 @@ Deno.test("a duplicate task id is refused, even when both arrive at once", async
     /ran and succeeded; results are not kept, it is not run again/,
   );
   assert.equal(calls.length, 1, "run exactly once");
-  processed.close();
+  await processed.close();
 });
 
 Deno.test("format errors, unknown AVS and untrusted or forged signatures get their codes", async () => {
@@ -214,7 +219,7 @@ Deno.test("format errors, unknown AVS and untrusted or forged signatures get the
   // A task refused before it ran can be sent again, correctly signed, with the same id.
   const retried = task({ taskId: forged.taskId });
   assert.equal(await code(executeSubmission(deps, retried, { signal })), "OK");
-  processed.close();
+  await processed.close();
 });
 
 Deno.test("forged copies of a genuine task id neither claim it nor take its slots", async () => {
@@ -243,7 +248,7 @@ Deno.test("forged copies of a genuine task id neither claim it nor take its slot
   assert.deepEqual(await Promise.all([...early, ...late]), Array(4).fill("PermissionDenied"));
   assert.deepEqual(calls, [genuine.taskId], "the genuine task ran once");
   assert.equal(await processed.state(genuine.taskId), "done");
-  processed.close();
+  await processed.close();
 });
 
 Deno.test("beyond the AVS's concurrency limit tasks are refused with ResourceExhausted, leaving no claim", async () => {
@@ -266,7 +271,7 @@ Deno.test("beyond the AVS's concurrency limit tasks are refused with ResourceExh
   await Promise.all(running);
   assert.equal(await code(executeSubmission(deps, task(), { signal })), "OK", "slots come back");
   assert.equal(await code(executeSubmission(deps, full, { signal })), "OK", "its retry runs");
-  processed.close();
+  await processed.close();
 });
 
 Deno.test("a task that reached the performer stays claimed even if it failed", async () => {
@@ -282,7 +287,7 @@ Deno.test("a task that reached the performer stays claimed even if it failed", a
     "not run twice",
   );
   assert.match(await refusal(executeSubmission(deps, t, { signal })), /ran and failed/);
-  processed.close();
+  await processed.close();
 });
 
 Deno.test("a task that never reached the performer can be retried", async () => {
@@ -295,7 +300,7 @@ Deno.test("a task that never reached the performer can be retried", async () => 
   assert.equal(await code(executeSubmission(deps, t, { signal })), "Unavailable");
   up = true;
   assert.equal(await code(executeSubmission(deps, t, { signal })), "OK");
-  processed.close();
+  await processed.close();
 });
 
 Deno.test("processed task ids persist across restarts of the store", async () => {
@@ -326,7 +331,7 @@ Deno.test("a task whose signing fails after it ran stays claimed (it is never ru
   assert.equal(await processed.state(t.taskId), "failed");
   assert.equal(await code(executeSubmission(deps, t, { signal })), "AlreadyExists");
   assert.equal(calls.length, 1, "not run again");
-  processed.close();
+  await processed.close();
 });
 
 // --- The replay window (issue 11, item 3) ---
@@ -356,6 +361,7 @@ function expiringStore(retentionMs: number, now: () => number): ProcessedTasks {
       return Promise.resolve();
     },
     state: (id) => Promise.resolve(live(id)?.state),
+    flush: () => Promise.resolve(),
   };
 }
 
@@ -364,7 +370,7 @@ async function clocked(retentionMs: number, startMs: number) {
   const clock = { ms: startMs };
   const now = () => clock.ms;
   const { deps, calls, processed } = await setup();
-  processed.close();
+  await processed.close();
   deps.processed = expiringStore(retentionMs, now);
   deps.replay = { retentionMs, now };
   return { deps, calls, clock };
@@ -509,7 +515,7 @@ Deno.test("when only the closing store write fails, the signed result still come
     "cannot record a task's outcome in the store; the id stays claimed",
   ]);
   assert.match(JSON.stringify(logged[0].fields), /"outcome":"done".*The store failed a write/);
-  processed.close();
+  await processed.close();
 });
 
 Deno.test("a claim the store does not answer in the task's time fails UNAVAILABLE, unrun", async () => {
@@ -540,7 +546,7 @@ Deno.test("a claim the store does not answer in the task's time fails UNAVAILABL
   assert.deepEqual(calls, [], "never run without a claim");
   assert.equal(deadlines.length, 1);
   assert.ok(deadlines[0]! <= start + 300 + 50, "the claim got the task's deadline");
-  processed.close();
+  await processed.close();
 });
 
 Deno.test("the answer does not wait for the outcome write; the claim already refuses copies", async () => {
@@ -566,7 +572,7 @@ Deno.test("the answer does not wait for the outcome write; the claim already ref
   // The outcome lands afterwards (state waits for the store's pending write of the id).
   await new Promise((r) => setTimeout(r, 10));
   assert.equal(await processed.state(t.taskId), "done");
-  processed.close();
+  await processed.close();
 });
 
 /** An authorize that trusts every submission after `delayMs`, or refuses the ones `refuse` picks. */
@@ -598,7 +604,7 @@ Deno.test("the id is claimed while the signature is checked; a refused submissio
   assert.equal(await code(executeSubmission(deps, genuine, { signal })), "OK");
   assert.deepEqual(seen, ["running", "running"], "claimed during verification");
   assert.deepEqual(calls, [genuine.taskId]);
-  processed.close();
+  await processed.close();
 });
 
 Deno.test("a forged copy claimed first does not refuse the genuine task arriving during its check", async () => {
@@ -621,7 +627,7 @@ Deno.test("a forged copy claimed first does not refuse the genuine task arriving
   assert.equal(await processed.state(genuine.taskId), "done");
   // Afterwards its claim refuses copies, forged or not.
   assert.equal(await code(executeSubmission(deps, genuine, { signal })), "AlreadyExists");
-  processed.close();
+  await processed.close();
 });
 
 Deno.test("a genuine duplicate of a task still being checked is refused once that one is verified", async () => {
@@ -636,5 +642,5 @@ Deno.test("a genuine duplicate of a task still being checked is refused once tha
   ]);
   assert.deepEqual(codes, ["OK", "AlreadyExists"]);
   assert.deepEqual(calls, [t.taskId], "run exactly once");
-  processed.close();
+  await processed.close();
 });

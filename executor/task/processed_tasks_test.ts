@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { randomTaskId } from "../../sdk/testing.ts";
-import { openStore, processedTasks } from "./processed_tasks.ts";
+import { openStore, OUTCOME_DEFER_MS, processedTasks } from "./processed_tasks.ts";
 
 /** A store whose commits and reads are counted (the real Deno KV behind it). */
 async function countingStore() {
@@ -90,5 +90,58 @@ Deno.test("state waits for this store's pending outcome write of the id", async 
   const finishing = tasks.finish(id, "failed");
   assert.equal(await tasks.state(id), "failed", "read after the unawaited write");
   await finishing;
+  kv.close();
+});
+
+Deno.test("an outcome starts no commit: it goes with the next claim's, which the answer waits for anyway", async () => {
+  const { kv, counted, count } = await countingStore();
+  const tasks = processedTasks(counted, 60_000);
+  const first = randomTaskId();
+  assert.equal(await tasks.claim(first), true);
+  const commits = count.commits;
+  const finishing = tasks.finish(first, "done");
+  // A write that is not held back starts its commit before the call returns (see the release below).
+  assert.equal(count.commits, commits, "no commit of its own");
+  const next = randomTaskId();
+  const claiming = tasks.claim(next);
+  assert.equal(count.commits, commits + 1, "the claim's commit starts at once");
+  assert.equal(await claiming, true);
+  await finishing;
+  assert.equal(count.commits, commits + 1, "the outcome went with the claim");
+  const stored = await kv.get<{ state: string }>(["processed-tasks", first.toLowerCase()]);
+  assert.equal(stored.value?.state, "done");
+  kv.close();
+});
+
+Deno.test("an outcome alone lands after OUTCOME_DEFER_MS; flush sends it at once; a release never waits", async () => {
+  const { kv, counted, count } = await countingStore();
+  const tasks = processedTasks(counted, 60_000);
+  const read = async (id: string) =>
+    (await kv.get<{ state: string }>(["processed-tasks", id.toLowerCase()])).value?.state;
+  const lone = randomTaskId();
+  assert.equal(await tasks.claim(lone), true);
+  const start = performance.now();
+  await tasks.finish(lone, "failed");
+  assert.ok(performance.now() - start >= OUTCOME_DEFER_MS - 1, "held back for a shared commit");
+  assert.equal(await read(lone), "failed");
+
+  const flushed = randomTaskId();
+  assert.equal(await tasks.claim(flushed), true);
+  const finishing = tasks.finish(flushed, "done");
+  const commits = count.commits;
+  await tasks.flush();
+  assert.equal(count.commits, commits + 1, "flush commits the held-back outcome");
+  assert.equal(await read(flushed), "done");
+  await finishing;
+
+  const released = randomTaskId();
+  assert.equal(await tasks.claim(released), true);
+  const before = count.commits;
+  const releasing = tasks.release(released);
+  assert.equal(count.commits, before + 1, "a release's commit starts at once");
+  await releasing;
+  assert.equal(await read(released), undefined);
+  // Nothing left queued or timed: the test's sanitizers would fail on a pending timer.
+  await tasks.flush();
   kv.close();
 });

@@ -55,7 +55,8 @@ export async function runTaskPath(tasks: number): Promise<TaskPathResult> {
     const processed = processedTasks(kv, 3_600_000);
     const stagesUs: Record<string, number> = {};
     const stage = async (name: string, n: number, f: (i: number) => unknown) => {
-      for (let i = 0; i < Math.min(n, 50); i++) await f(i); // warm-up (JIT)
+      // Warm-up (JIT) on indices after the timed ones: a store stage's id is written once.
+      for (let i = 0; i < Math.min(n, 50); i++) await f(n + i);
       const start = performance.now();
       for (let i = 0; i < n; i++) await f(i);
       stagesUs[name] = round(((performance.now() - start) / n) * 1000, 0);
@@ -96,9 +97,15 @@ export async function runTaskPath(tasks: number): Promise<TaskPathResult> {
       100,
       () => signTaskResult(keys, { scheme: "bn254" }, fields),
     );
-    const ids = Array.from({ length: 1000 }, () => randomTaskId());
+    const ids = Array.from({ length: 550 }, () => randomTaskId());
     await stage("store claim", 500, (i) => processed.claim(ids[i]));
-    await stage("store outcome", 500, (i) => processed.finish(ids[i], "done"));
+    // An outcome waits to share the next claim's commit (processed_tasks.ts): flushed here, so
+    // the stage is the cost of its own commit.
+    await stage("store outcome", 500, async (i) => {
+      const finishing = processed.finish(ids[i], "done");
+      await processed.flush();
+      await finishing;
+    });
 
     const settings = (scheme: "ecdsa" | "bn254") => ({
       aggregators: [{ address: aggregator.address }, blsTrusted],
