@@ -16,6 +16,7 @@ import {
   managementAuthDisabledWarning,
   managementPort,
 } from "../shared/config/executor_config.ts";
+import { delay } from "../shared/controller/mod.ts";
 import { HealthServer } from "../shared/grpc/health_server.ts";
 import { startH2GrpcServer } from "../shared/grpc/h2/server.ts";
 import { executorProto } from "../shared/proto/load.ts";
@@ -236,7 +237,12 @@ export async function startExecutor(
       // Outcomes wait to share a claim's commit (processed_tasks.ts); the last ones go now.
       // Bounded: a failing store fails them at once, and one never answering must not hold
       // the stop (the ids then read "running", as after a crash).
-      await settleWithin(taskDeps.processed.flush(), STORE_FLUSH_MS);
+      const flushed = new AbortController();
+      await Promise.race([
+        taskDeps.processed.flush().catch(() => {}),
+        delay(STORE_FLUSH_MS, flushed.signal).catch(() => {}),
+      ]);
+      flushed.abort();
       store.close();
       log("info", "executor stopped");
     },
@@ -245,16 +251,6 @@ export async function startExecutor(
 
 /** Longest the stop waits for the store's last writes. */
 const STORE_FLUSH_MS = 2_000;
-
-/** Waits for `pending` to settle (either way), at most `ms`. */
-async function settleWithin(pending: Promise<unknown>, ms: number): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  await Promise.race([
-    pending.catch(() => {}),
-    new Promise((resolve) => timer = setTimeout(resolve, ms)),
-  ]);
-  clearTimeout(timer);
-}
 
 function resolvePath(baseDir: string, path: string): string {
   return path.startsWith("/") ? path : `${baseDir}/${path}`;
