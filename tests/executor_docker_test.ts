@@ -196,8 +196,19 @@ Deno.test(
         executor.logs(),
         /"code":"ADDRESS_CONNECTION_LIMIT","reason":"127\.0\.0\.1 holds 2 connections, the most allowed; refused"/,
       );
-      // Once the address lets go of them, its calls are served again.
+      // Once the address lets go of them, its calls are served again. The executor sees the
+      // closes when it reads them: until then a new connection is still refused (a CI run's
+      // client connected first and failed UNAVAILABLE). A probe served again (the server's
+      // SETTINGS, not a close) shows both were seen; its own slot leaves room for the client.
       for (const conn of held) conn.close();
+      await eventually(async () => {
+        const probe = await connect();
+        try {
+          assert.notEqual(await probe.read(new Uint8Array(64)).catch(() => null), null, "served");
+        } finally {
+          probe.close();
+        }
+      }, { timeoutMs: 10_000 });
       const client = executorClient(executor.grpcAddress);
       try {
         const result = await client.submit(task({ text: "after" }));
